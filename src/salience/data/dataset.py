@@ -1,0 +1,228 @@
+"""The dataset contract: ``x`` (N, T, F) float32, ``y`` (N,) int64, optional ground-truth ``mask``
+(N, T, F) bool and ``lengths`` (N,), and JSON-serialisable ``meta``. Saved as ``.npz`` without pickle."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from salience._io import atomic_path
+from salience._validation import (
+    check_finite,
+    check_fraction,
+    check_labels,
+    check_ndim,
+    check_same_shape,
+)
+
+_FORMAT = "salience.dataset/1"
+
+
+@dataclass
+class Dataset:
+    """A labelled set of multivariate sequences laid out (N, T, F).
+
+    Args:
+        x: inputs, shape (N, T, F); converted to float32.
+        y: class labels in ``[0, n_classes)``, shape (N,); converted to int64.
+        mask: optional ground-truth informative cells, shape (N, T, F), bool.
+        lengths: optional valid lengths (N,) for padded variable-length series.
+        meta: JSON-serialisable description (name, generator, parameters, seed, ...).
+            ``meta["feature_names"]`` and ``meta["n_classes"]`` are honoured when present.
+
+    Example:
+        >>> import numpy as np
+        >>> ds = Dataset(np.zeros((4, 3, 2)), np.array([0, 1, 0, 1]))
+        >>> ds.x.shape, ds.x.dtype, ds.n_classes
+        ((4, 3, 2), dtype('float32'), 2)
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    mask: np.ndarray | None = None
+    lengths: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_ndim(self.x, "x", 3, "(N, T, F)")
+        self.x = np.ascontiguousarray(np.asarray(self.x, dtype=np.float32))
+        check_finite(self.x, "x")
+        y = np.asarray(self.y)
+        if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
+            y = y.astype(np.int64)
+        n_classes = self.meta.get("n_classes")
+        check_labels(y, "y", self.x.shape[0], n_classes)
+        self.y = y.astype(np.int64)
+        if self.mask is not None:
+            check_ndim(self.mask, "mask", 3, "(N, T, F)")
+            check_same_shape(self.mask, "mask", self.x, "x")
+            self.mask = np.asarray(self.mask).astype(bool)
+        if self.lengths is not None:
+            lengths = np.asarray(self.lengths)
+            check_ndim(lengths, "lengths", 1, "(N,)")
+            if lengths.shape[0] != self.x.shape[0] or not np.issubdtype(lengths.dtype, np.integer):
+                raise ValueError(f"lengths: expected {self.x.shape[0]} integers, got {lengths.shape}")
+            if lengths.size and (lengths.min() < 1 or lengths.max() > self.x.shape[1]):
+                raise ValueError(f"lengths: expected values in [1, {self.x.shape[1]}]")
+            self.lengths = lengths.astype(np.int64)
+        try:
+            json.dumps(self.meta)
+        except TypeError as err:
+            raise TypeError(f"meta: expected JSON-serialisable values ({err})") from None
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x.shape[2])
+
+    @property
+    def n_classes(self) -> int:
+        """``meta["n_classes"]`` if given, else ``max(y) + 1``."""
+        if "n_classes" in self.meta:
+            return int(self.meta["n_classes"])
+        return int(self.y.max()) + 1 if self.n_samples else 0
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", "dataset"))
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    def subset(self, indices: np.ndarray | list[int]) -> Dataset:
+        """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        meta = dict(self.meta)
+        meta.setdefault("n_classes", self.n_classes)
+        return Dataset(
+            x=self.x[idx],
+            y=self.y[idx],
+            mask=None if self.mask is None else self.mask[idx],
+            lengths=None if self.lengths is None else self.lengths[idx],
+            meta=meta,
+        )
+
+    def with_x(self, x: np.ndarray) -> Dataset:
+        """The same dataset with new inputs of the same shape (e.g. after scaling)."""
+        check_same_shape(x, "x", self.x, "the dataset's x")
+        return Dataset(x=x, y=self.y, mask=self.mask, lengths=self.lengths, meta=dict(self.meta))
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the dataset to ``path`` (.npz, no pickle), atomically."""
+        arrays: dict[str, np.ndarray] = {
+            "x": self.x,
+            "y": self.y,
+            "meta": np.array(json.dumps({"format": _FORMAT, **self.meta})),
+        }
+        if self.mask is not None:
+            arrays["mask"] = self.mask
+        if self.lengths is not None:
+            arrays["lengths"] = self.lengths
+        target = Path(path)
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Dataset:
+        """Read a dataset written by :meth:`save` (or any .npz with ``x`` and ``y``)."""
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"path: no dataset file at {source}")
+        try:
+            with np.load(source, allow_pickle=False) as data:
+                if "x" not in data or "y" not in data:
+                    raise ValueError(f"path: {source} has no 'x' and 'y' arrays")
+                meta = json.loads(str(data["meta"])) if "meta" in data else {}
+                meta.pop("format", None)
+                return cls(
+                    x=data["x"],
+                    y=data["y"],
+                    mask=data.get("mask", None),
+                    lengths=data.get("lengths", None),
+                    meta=meta,
+                )
+        except (OSError, EOFError, json.JSONDecodeError) as err:
+            raise ValueError(f"path: {source} is not a readable .npz dataset ({err})") from None
+        except ValueError as err:
+            if "pickle" in str(err):
+                raise ValueError(f"path: {source} holds pickled objects, which are refused") from None
+            raise
+
+
+@dataclass(frozen=True)
+class DatasetSplits:
+    """Train, validation and test parts of one dataset."""
+
+    train: Dataset
+    validation: Dataset
+    test: Dataset
+
+
+def split_dataset(
+    dataset: Dataset,
+    *,
+    test: float | int = 0.2,
+    validation: float | int = 0.1,
+    seed: int = 0,
+    stratify: bool = True,
+) -> DatasetSplits:
+    """Split into train / validation / test; the validation part is carved from the training part.
+
+    ``test`` and ``validation`` are fractions (of the whole set, and of what is left for training)
+    or absolute counts. With ``stratify`` each part keeps the class proportions.
+
+    Example:
+        >>> import numpy as np
+        >>> ds = Dataset(np.zeros((100, 2, 2)), np.arange(100) % 2)
+        >>> parts = split_dataset(ds, test=0.2, validation=0.25, seed=0)
+        >>> len(parts.train), len(parts.validation), len(parts.test)
+        (60, 20, 20)
+    """
+    n = dataset.n_samples
+    n_test = _count(test, n, "test")
+    n_val = _count(validation, n - n_test, "validation")
+    if n - n_test - n_val < 1:
+        raise ValueError("test/validation: leave at least one training sample")
+    rng = np.random.default_rng(seed)
+    order = _stratified_order(dataset.y, rng) if stratify else rng.permutation(n)
+    # Interleaved class order: taking any prefix keeps the class proportions.
+    test_idx, rest = order[:n_test], order[n_test:]
+    val_idx, train_idx = rest[:n_val], rest[n_val:]
+    return DatasetSplits(
+        train=dataset.subset(np.sort(train_idx)),
+        validation=dataset.subset(np.sort(val_idx)),
+        test=dataset.subset(np.sort(test_idx)),
+    )
+
+
+def _count(value: float | int, total: int, name: str) -> int:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        if value >= total:
+            raise ValueError(f"{name}: expected fewer than {total} samples, got {value}")
+        return int(value)
+    check_fraction(value, name)
+    return round(float(value) * total)
+
+
+def _stratified_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A permutation in which every prefix has (nearly) the class proportions of ``y``."""
+    keys = np.empty(len(y), dtype=np.float64)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        members = rng.permutation(members)
+        # Spread each class evenly over [0, 1): rank r of m gets key (r + u) / m.
+        keys[members] = (np.arange(len(members)) + rng.random(len(members))) / len(members)
+    return np.argsort(keys, kind="stable")

@@ -1,0 +1,78 @@
+"""Build models by name; every model records the config it was built from (for checkpoints)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from salience._validation import check_choice
+from salience.models.recurrent import RecurrentClassifier, recurrent_options
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: its factory, the options its name implies, and its label in tables."""
+
+    factory: Callable[..., nn.Module]
+    implied: dict[str, Any]
+    label: str
+
+
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(name: str, factory: Callable[..., nn.Module], label: str, **implied: Any) -> None:
+    """Register ``factory(n_features=..., n_classes=..., **options)`` under ``name``."""
+    MODELS[name] = ModelSpec(factory=factory, implied=implied, label=label)
+
+
+_RECURRENT_LABELS = {
+    "lstm": "LSTM",
+    "bilstm": "Bi-LSTM",
+    "lstm-max": "LSTM+Max pl",
+    "lstm-mean": "LSTM+Mean pl",
+    "lstm-selfattn": "LSTM+self At.",
+    "ica-lstm": "LSTM+in.cell",
+    "ica-lstm-max": "LSTM+Max pl+in.cell",
+    "ica-lstm-mean": "LSTM+Mean pl+in.cell",
+    "ica-lstm-selfattn": "LSTM+self At.+in.cell",
+}
+for _name, _label in _RECURRENT_LABELS.items():
+    register_model(_name, RecurrentClassifier, _label, **recurrent_options(_name))
+
+
+def model_label(name: str) -> str:
+    """The paper's label for model ``name`` (e.g. ``ica-lstm`` → ``LSTM+in.cell``)."""
+    return MODELS[name].label if name in MODELS else name
+
+
+def build_model(name: str, *, n_features: int, n_classes: int, **options: Any) -> nn.Module:
+    """Build model ``name`` for F = ``n_features`` inputs and C = ``n_classes`` classes.
+
+    The model gets a ``config`` attribute (name, sizes, options) from which
+    :func:`build_model` rebuilds it, as checkpoints do.
+
+    Example:
+        >>> model = build_model("ica-lstm", n_features=8, n_classes=2, r=4, d_a=6)
+        >>> model.config["name"], type(model).__name__
+        ('ica-lstm', 'RecurrentClassifier')
+    """
+    check_choice(name, "model", MODELS)
+    spec = MODELS[name]
+    clash = set(options) & set(spec.implied)
+    if clash:
+        raise ValueError(f"options: {sorted(clash)} are fixed by the model name {name!r}")
+    accepted = inspect.signature(spec.factory).parameters
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        allowed = sorted(
+            k for k in accepted if k not in spec.implied and k not in ("n_features", "n_classes")
+        )
+        raise ValueError(f"options: {name!r} does not take {unknown}; it takes {allowed}")
+    model = spec.factory(n_features=n_features, n_classes=n_classes, **spec.implied, **options)
+    model.config = {"name": name, "n_features": n_features, "n_classes": n_classes, "options": dict(options)}
+    return model
