@@ -1,0 +1,326 @@
+"""The ``salience`` command.
+
+Every stage runs alone on files: ``data make`` → ``train`` → ``explain`` → ``evaluate``;
+``reproduce ica`` runs them all for the paper's table. Bad input prints one line
+(``error: ...``) and exits with status 2; nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.exceptions import TyperException
+
+app = typer.Typer(
+    name="salience",
+    help="Faithful saliency on sequence models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+reproduce_app = typer.Typer(help="Reproduce the papers' tables.", no_args_is_help=True)
+data_app = typer.Typer(help="Make and inspect datasets.", no_args_is_help=True)
+app.add_typer(reproduce_app, name="reproduce")
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _split_list(value: str | None) -> list[str] | None:
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
+def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs with JSON-ish values (numbers, true/false, null, strings)."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise ValueError(f"--option: expected key=value, got {pair!r}")
+        key, raw = pair.split("=", 1)
+        try:
+            options[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key.strip()] = raw
+    return options
+
+
+@reproduce_app.command("ica")
+def reproduce_ica(
+    profile: Annotated[str, typer.Option(help="quick (minutes on a CPU) or paper (the paper's settings).")] = "quick",
+    datasets: Annotated[str | None, typer.Option(help="Comma-separated box datasets (default: the profile's).")] = None,
+    models: Annotated[str | None, typer.Option(help="Comma-separated model names (default: the profile's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/ica-PROFILE); reruns resume.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of data, initialisation and batches.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+) -> None:
+    """Input-cell attention, Table 1: WJac / Euc / Acc beside the published numbers."""
+    from salience.experiments.ica import resolve_profile, run_ica
+    from salience.training import resolve_device
+
+    settings = resolve_profile(
+        profile, datasets=_split_list(datasets), models=_split_list(models), max_epochs=max_epochs
+    )
+    resolve_device(device)
+    run_dir = out or Path("runs") / f"ica-{settings.name}"
+    console.print(
+        f"[bold]salience reproduce ica[/] profile={settings.name} T={settings.n_steps} "
+        f"F={settings.n_features} -> {run_dir}"
+    )
+    with _SuiteProgress(len(settings.datasets) * len(settings.models)) as progress:
+        results = run_ica(run_dir, settings, seed=seed, device=device, events=progress.events())
+    _print_ica_table(results)
+    console.print(f"Table, heatmaps, profiles and checkpoints in [bold]{run_dir}[/]")
+
+
+class _SuiteProgress:
+    """A rich progress display: one bar for the suite, one for the model being trained."""
+
+    def __init__(self, n_tasks: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.overall = self.progress.add_task("tasks", total=n_tasks, status="")
+        self.current = None
+
+    def __enter__(self) -> _SuiteProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def events(self):
+        from salience.experiments.ica import SuiteEvents
+
+        def started(key, max_epochs):
+            self.current = self.progress.add_task(f"{key.dataset}/{key.model}", total=max_epochs, status="")
+
+        def epoch(key, report):
+            self.progress.update(
+                self.current, advance=1,
+                status=f"val acc {report.val_accuracy:.3f} (best epoch {report.best_epoch})",
+            )  # fmt: skip
+
+        def done(key, skipped):
+            if skipped:
+                self.progress.console.print(f"  {key.dataset}/{key.model}: already in the store, skipped")
+            elif self.current is not None:
+                task = self.progress.tasks[self.current]
+                self.progress.update(self.current, total=task.completed)
+            self.progress.advance(self.overall)
+
+        return SuiteEvents(task_started=started, epoch_done=epoch, task_done=done)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _print_ica_table(results) -> None:
+    table = Table(title="Input-cell attention, Table 1 (ours | paper)")
+    for column in ("dataset", "model", "WJac", "Euc", "Acc %", "last-10% mass"):
+        table.add_column(column, justify="left" if column in ("dataset", "model") else "right")
+    for r in results:
+        table.add_row(
+            r.dataset, r.label,
+            f"{_fmt(r.wjac)} | {_fmt(r.paper_wjac)}", f"{_fmt(r.euc)} | {_fmt(r.paper_euc)}",
+            f"{_fmt(r.acc, 1)} | {_fmt(r.paper_acc, 1)}", _fmt(r.late_fraction, 2),
+        )  # fmt: skip
+    console.print(table)
+
+
+@data_app.command("make")
+def data_make(
+    name: Annotated[str, typer.Argument(help="Box dataset: earlier, middle, latter, three-earlier, ...")],
+    out: Annotated[Path, typer.Option(help="Output .npz file.")],
+    n: Annotated[int | None, typer.Option(help="Number of samples (default: the paper's).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    n_steps: Annotated[int, typer.Option(help="T.")] = 100,
+    n_features: Annotated[int, typer.Option(help="F.")] = 100,
+    box_value: Annotated[float, typer.Option(help="Mean shift ±v of the informative cells.")] = 1.0,
+) -> None:
+    """Generate a synthetic box dataset with its ground-truth mask and write it to .npz."""
+    from salience.data import make_box
+
+    dataset = make_box(name, n=n, seed=seed, n_steps=n_steps, n_features=n_features, box_value=box_value)
+    dataset.save(out)
+    console.print(f"{dataset.name}: x {dataset.x.shape}, {int(dataset.mask.sum())} informative cells -> {out}")
+
+
+@app.command("train")
+def train(
+    data: Annotated[Path, typer.Argument(help="Training data (.npz with x, y).")],
+    model: Annotated[str, typer.Option(help="Model name, e.g. lstm, bilstm, ica-lstm, lstm-selfattn.")],
+    out: Annotated[Path, typer.Option(help="Checkpoint directory to write.")],
+    option: Annotated[list[str] | None, typer.Option(help="Model option key=value (repeatable).")] = None,
+    validation: Annotated[float, typer.Option(help="Fraction of the data held out for validation.")] = 0.1,
+    max_epochs: Annotated[int, typer.Option()] = 100,
+    batch_size: Annotated[int, typer.Option()] = 50,
+    lr: Annotated[float, typer.Option()] = 1e-3,
+    patience: Annotated[int, typer.Option()] = 20,
+    seed: Annotated[int, typer.Option()] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Train a model (standardised per cell, validation split for model selection) and save it."""
+    import torch
+
+    from salience.data import Dataset, Standardizer, split_dataset
+    from salience.models import build_model
+    from salience.training import TrainConfig, fit, save_checkpoint
+
+    dataset = Dataset.load(data)
+    splits = split_dataset(dataset, test=0, validation=validation, seed=seed)
+    scaler = Standardizer.fit(splits.train)
+    config = TrainConfig(max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        network = build_model(
+            model, n_features=dataset.n_features, n_classes=dataset.n_classes, **_parse_options(option)
+        )
+    result = fit(network, scaler.transform(splits.train), scaler.transform(splits.validation), config)
+    save_checkpoint(
+        out, network, standardizer=scaler,
+        metadata={"train": config.to_dict(), "result": result.to_dict(), "data": str(data)},
+    )  # fmt: skip
+    console.print(
+        f"{model}: best validation accuracy {result.best_val_accuracy:.3f} at epoch {result.best_epoch} "
+        f"({result.epochs_run} epochs) -> {out}"
+    )
+
+
+@app.command("explain")
+def explain(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint directory written by `salience train`.")],
+    data: Annotated[Path, typer.Argument(help="Data to explain (.npz); labels are the default targets.")],
+    out: Annotated[Path, typer.Option(help="Output .npz with the attributions (N, T, F).")],
+    method: Annotated[str, typer.Option(help="gradient, integrated_gradients, deeplift, smoothgrad, ...")] = "gradient",
+    output: Annotated[str, typer.Option(help="probability (as the papers) or logit.")] = "probability",
+    batch_size: Annotated[int, typer.Option()] = 100,
+    seed: Annotated[int, typer.Option()] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+) -> None:
+    """Attribute the checkpoint's predictions on DATA to its inputs."""
+    import numpy as np
+    import torch
+
+    from salience._io import atomic_path
+    from salience.data import Dataset
+    from salience.explain import attribute
+    from salience.training import load_checkpoint, resolve_device
+
+    loaded = load_checkpoint(checkpoint, device=str(resolve_device(device)))
+    dataset = Dataset.load(data)
+    if loaded.standardizer is not None:
+        dataset = loaded.standardizer.transform(dataset)
+    x = torch.from_numpy(dataset.x).to(resolve_device(device))
+    lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths)
+    saliency = attribute(
+        loaded.model, x, y=dataset.y, method=method, output=output, batch_size=batch_size, seed=seed, lengths=lengths
+    )
+    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(
+            handle, attributions=saliency.numpy(), y=dataset.y,
+            meta=np.array(json.dumps({"method": method, "output": output, "checkpoint": str(checkpoint)})),
+        )  # fmt: skip
+    console.print(f"{method}: attributions {tuple(saliency.shape)} -> {out}")
+
+
+@app.command("evaluate")
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Dataset (.npz) with the ground-truth mask.")],
+    attributions: Annotated[Path | None, typer.Option(help="Attributions .npz from `salience explain`.")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="Checkpoint to measure accuracy on DATA.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the scores as JSON here.")] = None,
+) -> None:
+    """Score attributions against the ground-truth mask (WJac, Euc) and/or a model's accuracy."""
+    import numpy as np
+    import torch
+
+    from salience._io import write_text_atomic
+    from salience.data import Dataset
+    from salience.metrics import euclidean_distance, weighted_jaccard
+
+    if attributions is None and checkpoint is None:
+        raise ValueError("attributions/checkpoint: give at least one of --attributions and --checkpoint")
+    dataset = Dataset.load(data)
+    scores: dict[str, float] = {}
+    if attributions is not None:
+        if dataset.mask is None:
+            raise ValueError(f"data: {data} has no ground-truth mask to score attributions against")
+        if not attributions.is_file():
+            raise FileNotFoundError(f"attributions: no file at {attributions}")
+        with np.load(attributions, allow_pickle=False) as stored:
+            if "attributions" not in stored:
+                raise ValueError(f"attributions: {attributions} has no 'attributions' array")
+            saliency = torch.from_numpy(stored["attributions"])
+        mask = torch.from_numpy(dataset.mask)
+        scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
+        scores["euc"] = float(euclidean_distance(saliency, mask).mean())
+    if checkpoint is not None:
+        from salience.training import load_checkpoint, predict_logits
+
+        loaded = load_checkpoint(checkpoint)
+        scaled = loaded.standardizer.transform(dataset) if loaded.standardizer is not None else dataset
+        lengths = None if scaled.lengths is None else torch.from_numpy(scaled.lengths)
+        logits = predict_logits(loaded.model, torch.from_numpy(scaled.x), lengths=lengths)
+        scores["accuracy"] = float((logits.argmax(dim=1).numpy() == scaled.y).mean())
+    table = Table(title=f"Scores on {data.name}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in scores.items():
+        table.add_row(name, f"{value:.4f}")
+    console.print(table)
+    if out is not None:
+        write_text_atomic(out, json.dumps(scores, indent=2))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; errors in the user's input print one line and return 2."""
+    try:
+        result = app(args=argv, prog_name="salience", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except typer.Exit as stop:
+        return stop.exit_code
+    except typer.Abort:
+        err_console.print("error: aborted", highlight=False, markup=False)
+        return 130
+    except TyperException as err:
+        err_console.print(f"error: {err.format_message()}", highlight=False, soft_wrap=True, markup=False)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("error: interrupted; finished work is kept and a rerun resumes", highlight=False, markup=False)
+        return 130
+    except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        err_console.print(f"error: {message}", highlight=False, soft_wrap=True, markup=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,378 @@
+"""The input-cell attention reproduction (``salience reproduce ica``): Table 1 of the supplement.
+
+For every (dataset, model): generate the box data, split it (test part held out, validation carved
+from the training part), standardise per cell on the training part, train, explain the test set
+with the vanilla gradient of the true-class probability, and score the maps against the box with
+weighted Jaccard and Euclidean distance. Results go to the run directory's SQLite store as each
+task finishes; artefacts (checkpoint, class-mean saliency, saliency-over-time profile) go beside it.
+A task whose rows are in the store is skipped, so an interrupted run resumes where it stopped.
+
+Input-cell attention here uses **flatten** pooling (vec(M_t), L2-normalised), the version behind
+the published Table 1 (see ``salience.models.input_cell``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from salience._io import atomic_path, write_text_atomic
+from salience._validation import check_choice
+from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
+from salience.experiments.published import ica_table1
+from salience.experiments.store import ResultStore, TaskKey
+from salience.explain import attribute
+from salience.metrics import (
+    class_mean_saliency,
+    euclidean_distance,
+    saliency_over_time,
+    weighted_jaccard,
+)
+from salience.models import MODELS, build_model, model_label
+from salience.training import EpochReport, TrainConfig, fit, predict_logits, save_checkpoint
+
+SUITE = "ica"
+METHOD = "gradient"
+TRAINING = "traditional"
+TABLE1_DATASETS = ("earlier", "middle", "latter", "mixed", "three-earlier", "three-middle")
+TABLE1_MODELS = (
+    "lstm", "bilstm", "ica-lstm", "lstm-max", "ica-lstm-max",
+    "lstm-mean", "ica-lstm-mean", "lstm-selfattn", "ica-lstm-selfattn",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IcaProfile:
+    """Settings of one reproduction profile."""
+
+    name: str
+    n_steps: int
+    n_features: int
+    n_train: int | None  # None: the paper's size for each dataset
+    n_test: int | None
+    validation_fraction: float
+    hidden_size: int
+    r: int
+    d_a: int
+    batch_size: int
+    lr: float
+    max_epochs: int
+    patience: int
+    datasets: tuple[str, ...]
+    models: tuple[str, ...]
+    dropout: float = 0.1
+    hop_pooling: str = "flatten"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+PROFILES: dict[str, IcaProfile] = {
+    # The paper: T = F = 100, 1000 train / 300 test (mixed 8000 / 1000), H = 5, r = 20, d_a = 50,
+    # batch 50, Adam 1e-3, up to 400 epochs. Model selection on a validation split (10% of train).
+    "paper": IcaProfile(
+        name="paper", n_steps=100, n_features=100, n_train=None, n_test=None,
+        validation_fraction=0.1, hidden_size=5, r=20, d_a=50, batch_size=50, lr=1e-3,
+        max_epochs=400, patience=40, datasets=TABLE1_DATASETS, models=TABLE1_MODELS,
+    ),
+    # Same T (the vanishing effect needs the long tail of noise after an early box), fewer features
+    # and samples and a short budget: a few minutes on a 2-core CPU.
+    "quick": IcaProfile(
+        name="quick", n_steps=100, n_features=20, n_train=600, n_test=200,
+        validation_fraction=0.15, hidden_size=5, r=20, d_a=50, batch_size=50, lr=2e-3,
+        max_epochs=30, patience=8, datasets=("earlier", "middle", "latter"),
+        models=("lstm", "bilstm", "lstm-selfattn", "ica-lstm"),
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class IcaResult:
+    """Our scores for one (dataset, model) with the published ones beside them."""
+
+    dataset: str
+    model: str
+    wjac: float
+    euc: float
+    acc: float
+    late_fraction: float
+    epochs: int
+    seconds: float
+    paper_wjac: float | None = None
+    paper_euc: float | None = None
+    paper_acc: float | None = None
+    paper_note: str = ""
+
+    @property
+    def label(self) -> str:
+        return model_label(self.model)
+
+
+@dataclass
+class SuiteEvents:
+    """Callbacks through which a caller (the CLI's progress display) follows a run."""
+
+    task_started: Callable[[TaskKey, int], None] = lambda key, max_epochs: None
+    epoch_done: Callable[[TaskKey, EpochReport], None] = lambda key, report: None
+    task_done: Callable[[TaskKey, bool], None] = lambda key, skipped: None
+
+
+@dataclass
+class _Artefacts:
+    directory: Path
+    checkpoint: Path = field(init=False)
+    saliency: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checkpoint = self.directory / "checkpoint"
+        self.saliency = self.directory / "saliency.npz"
+
+
+def resolve_profile(
+    profile: str | IcaProfile,
+    *,
+    datasets: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    **overrides: Any,
+) -> IcaProfile:
+    """The named profile with the dataset/model selection and any field overrides applied."""
+    if isinstance(profile, str):
+        check_choice(profile, "profile", PROFILES)
+        profile = PROFILES[profile]
+    if datasets:
+        for name in datasets:
+            check_choice(name, "datasets", BOX_DATASETS)
+        overrides["datasets"] = tuple(datasets)
+    if models:
+        for name in models:
+            check_choice(name, "models", MODELS)
+        overrides["models"] = tuple(models)
+    return replace(profile, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def run_ica(
+    run_dir: str | os.PathLike[str],
+    profile: str | IcaProfile = "quick",
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    events: SuiteEvents | None = None,
+) -> list[IcaResult]:
+    """Run (or resume) the reproduction into ``run_dir`` and return one result per (dataset, model)."""
+    profile = resolve_profile(profile)
+    events = events or SuiteEvents()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_config(run_dir, profile, seed, device)
+    store = ResultStore(run_dir / "results.sqlite")
+    for dataset_name in profile.datasets:
+        splits = None
+        for model_name in profile.models:
+            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
+            if store.has(key) and _artefacts(run_dir, key).saliency.exists():
+                events.task_done(key, True)
+                continue
+            if splits is None:
+                splits = _prepare_data(dataset_name, profile, seed)
+            events.task_started(key, profile.max_epochs)
+            metrics = _run_task(run_dir, key, splits, profile, device, events)
+            store.put(key, metrics)
+            events.task_done(key, False)
+    results = collect_results(run_dir, profile, seed)
+    write_outputs(run_dir, results, profile, seed)
+    return results
+
+
+def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) -> None:
+    """Record the run's settings; refuse to mix tasks trained under different settings."""
+    import salience
+
+    path = run_dir / "config.json"
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text())["profile"]
+        except (ValueError, KeyError):
+            previous = None
+        if previous is not None:
+            keep = ("datasets", "models", "name")
+            old = {k: v for k, v in previous.items() if k not in keep}
+            new = {k: v for k, v in profile.to_dict().items() if k not in keep}
+            if old != new:
+                changed = sorted(k for k in new if old.get(k) != new[k])
+                raise ValueError(
+                    f"run_dir: {run_dir} holds results made with other settings ({', '.join(changed)}); "
+                    "choose a new run directory"
+                )
+    config = {
+        "suite": SUITE,
+        "profile": profile.to_dict(),
+        "seed": seed,
+        "device": device,
+        "versions": {"salience": salience.__version__, "torch": torch.__version__, "numpy": np.__version__},
+    }
+    write_text_atomic(path, json.dumps(config, indent=2))
+
+
+def _prepare_data(name: str, profile: IcaProfile, seed: int):
+    paper_train, paper_test = box_paper_sizes(name)
+    n_train = profile.n_train or paper_train
+    n_test = profile.n_test or paper_test
+    data = make_box(name, n=n_train + n_test, seed=seed, n_steps=profile.n_steps, n_features=profile.n_features)
+    splits = split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed)
+    scaler = Standardizer.fit(splits.train)
+    return (
+        replace(splits, **{part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")}),
+        scaler,
+    )
+
+
+def _model_options(name: str, profile: IcaProfile) -> dict[str, Any]:
+    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
+    if name.startswith("ica-"):
+        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
+    if name.endswith("selfattn"):
+        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
+    return options
+
+
+def _artefacts(run_dir: Path, key: TaskKey) -> _Artefacts:
+    return _Artefacts(run_dir / "tasks" / key.dataset / key.model)
+
+
+def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
+    splits, scaler = prepared
+    started = time.perf_counter()
+    with torch.random.fork_rng():
+        torch.manual_seed(key.seed)
+        model = build_model(
+            key.model, n_features=profile.n_features, n_classes=2, **_model_options(key.model, profile)
+        )
+    config = TrainConfig(
+        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
+        patience=profile.patience, seed=key.seed, device=device,
+    )  # fmt: skip
+    result = fit(model, splits.train, splits.validation, config, on_epoch=lambda r: events.epoch_done(key, r))
+    test = splits.test
+    x_test = torch.from_numpy(test.x)
+    logits = predict_logits(model, x_test, batch_size=256)
+    accuracy = float((logits.argmax(dim=1).numpy() == test.y).mean())
+    saliency = attribute(model, x_test, y=test.y, method=METHOD, batch_size=100)
+    mask = torch.from_numpy(test.mask)
+    wjac = weighted_jaccard(saliency, mask)
+    euc = euclidean_distance(saliency, mask)
+    profile_curve = saliency_over_time(saliency)
+    class_means = class_mean_saliency(saliency, torch.from_numpy(test.y), 2)
+
+    paths = _artefacts(run_dir, key)
+    save_checkpoint(
+        paths.checkpoint, model, standardizer=scaler,
+        metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": test.meta},
+    )  # fmt: skip
+    with atomic_path(paths.saliency) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(
+            handle,
+            profile=profile_curve.numpy(),
+            class_means=class_means.numpy(),
+            example_mask=test.mask[0],
+        )
+    late = late_fraction(profile_curve.numpy())
+    return {
+        "wjac": float(wjac.mean()),
+        "wjac_std": float(wjac.std()),
+        "euc": float(euc.mean()),
+        "euc_std": float(euc.std()),
+        "acc": accuracy,
+        "late_fraction": late,
+        "epochs": float(result.epochs_run),
+        "best_epoch": float(result.best_epoch),
+        "val_acc": float(result.best_val_accuracy),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def late_fraction(profile: np.ndarray, last: float = 0.1) -> float:
+    """Share of the saliency profile's mass in the last ``last`` fraction of time steps."""
+    profile = np.nan_to_num(np.asarray(profile, dtype=float))
+    tail = max(1, int(round(len(profile) * last)))
+    total = profile.sum()
+    return float(profile[-tail:].sum() / total) if total > 0 else float("nan")
+
+
+def collect_results(run_dir: str | os.PathLike[str], profile: IcaProfile, seed: int = 0) -> list[IcaResult]:
+    """Read the results of ``profile``'s tasks from the run directory's store."""
+    store = ResultStore(Path(run_dir) / "results.sqlite")
+    results = []
+    for dataset_name in profile.datasets:
+        for model_name in profile.models:
+            metrics = store.get(TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed))
+            if not metrics:
+                continue
+            paper = ica_table1(model_name, dataset_name)
+            results.append(
+                IcaResult(
+                    dataset=dataset_name, model=model_name, wjac=metrics["wjac"], euc=metrics["euc"],
+                    acc=100.0 * metrics["acc"], late_fraction=metrics["late_fraction"],
+                    epochs=int(metrics["epochs"]), seconds=metrics["seconds"],
+                    paper_wjac=paper.wjac if paper else None, paper_euc=paper.euc if paper else None,
+                    paper_acc=paper.acc if paper else None, paper_note=paper.note if paper else "",
+                )  # fmt: skip
+            )
+    return results
+
+
+def write_outputs(
+    run_dir: str | os.PathLike[str], results: list[IcaResult], profile: IcaProfile, seed: int = 0
+) -> None:
+    """Write table.csv / table.json and the heatmap and profile figures from the stored artefacts."""
+    from salience.report import plot_class_heatmaps, plot_saliency_profiles
+
+    run_dir = Path(run_dir)
+    columns = [
+        "dataset", "model", "label", "wjac", "paper_wjac", "euc", "paper_euc", "acc", "paper_acc",
+        "late_fraction", "epochs", "seconds", "paper_note",
+    ]  # fmt: skip
+    records = [{c: getattr(r, c) for c in columns} for r in results]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
+    write_text_atomic(run_dir / "table.json", json.dumps(records, indent=2))
+
+    figures = run_dir / "figures"
+    for dataset_name in profile.datasets:
+        profiles = {}
+        box_steps = None
+        for model_name in profile.models:
+            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
+            path = _artefacts(run_dir, key).saliency
+            if not path.exists():
+                continue
+            with np.load(path, allow_pickle=False) as data:
+                profiles[model_label(model_name)] = data["profile"]
+                class_means = data["class_means"]
+                example_mask = data["example_mask"]
+            rows = np.flatnonzero(example_mask.any(axis=1))
+            box_steps = (int(rows[0]), int(rows[-1]) + 1) if dataset_name != "mixed" and rows.size else None
+            plot_class_heatmaps(
+                class_means, figures / f"heatmap_{dataset_name}_{model_name}.png",
+                title=f"{model_label(model_name)} on the {dataset_name} box: class-mean saliency",
+                class_names=["class 0 (box mean -v)", "class 1 (box mean +v)"],
+                mask=example_mask if dataset_name != "mixed" else None,
+            )  # fmt: skip
+        if profiles:
+            plot_saliency_profiles(
+                profiles, figures / f"profile_{dataset_name}.png",
+                title=f"Saliency over time, {dataset_name} box", box_steps=box_steps,
+            )  # fmt: skip
+
