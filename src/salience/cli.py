@@ -30,7 +30,8 @@ data_app = typer.Typer(help="Make and inspect datasets.", no_args_is_help=True)
 app.add_typer(reproduce_app, name="reproduce")
 app.add_typer(data_app, name="data")
 
-console = Console()
+# Off a terminal (CI logs, pipes) tables get a fixed width instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 

@@ -1,0 +1,406 @@
+"""The plain training loop: Adam on cross-entropy of the logits, model selection and early stopping
+on a validation split (never the test set), plus batched prediction and evaluation.
+
+The originals select the model and stop early on **test** accuracy and have no validation split;
+here :func:`fit` takes no test set at all, so it cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from salience._validation import check_finite, check_ndim, check_positive_int
+from salience.data.dataset import Dataset
+from salience.training.device import check_device_name, resolve_device
+
+#: When validation accuracy is perfect, stop after this many epochs (at most ``patience``) without
+#: a lower validation loss.
+PERFECT_PATIENCE = 5
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`fit`.
+
+    Args:
+        max_epochs: upper bound on the number of epochs (400 in the ICA paper's code).
+        batch_size: minibatch size (50 in the original code).
+        lr: Adam's learning rate (1e-3 in the original code).
+        patience: stop after this many epochs without a better validation score.
+        seed: seeds the minibatch order and dropout; the same seed gives the same weights on CPU.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        weight_decay: Adam's L2 penalty.
+
+    Example:
+        >>> TrainConfig(max_epochs=10).to_dict()["max_epochs"]
+        10
+    """
+
+    max_epochs: int = 400
+    batch_size: int = 50
+    lr: float = 1e-3
+    patience: int = 30
+    seed: int = 0
+    device: str = "auto"
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_positive_int(self.max_epochs, "max_epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.patience, "patience")
+        check_positive_int(self.seed, "seed", allow_zero=True)
+        for name in ("lr", "weight_decay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name}: expected a non-negative number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        self.device = check_device_name(self.device)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-serialisable dict."""
+        return asdict(self)
+
+
+@dataclass
+class EpochReport:
+    """What one epoch gave. ``train_*`` are running means over the epoch's minibatches in training
+    mode (dropout on); ``val_*`` are measured after the epoch in eval mode. ``best_epoch`` is the
+    selected epoch so far (1-based)."""
+
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    best_epoch: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    """The outcome of :func:`fit`: the selected epoch, its validation scores and the history."""
+
+    best_epoch: int
+    best_val_accuracy: float
+    best_val_loss: float
+    epochs_run: int
+    stopped_early: bool
+    history: list[EpochReport] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (the history as a list of dicts)."""
+        return asdict(self)
+
+
+def fit(
+    model: nn.Module,
+    train: Dataset,
+    validation: Dataset,
+    config: TrainConfig | None = None,
+    *,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` on ``train``, selecting the epoch with the best score on ``validation``.
+
+    Adam minimises the cross-entropy of the model's logits over shuffled minibatches. After every
+    epoch the model is scored on ``validation`` in eval mode; the best epoch has the highest
+    validation accuracy, ties going to the lower validation loss. Training stops after
+    ``config.max_epochs``, or after ``config.patience`` epochs without a better epoch, or, once the
+    validation accuracy is 1.0, after ``min(patience, 5)`` epochs without a lower validation loss
+    (a perfect split can only improve its loss, which would otherwise run out the full patience).
+    The best epoch's weights are loaded back into ``model``, which is left in eval mode on the
+    configured device.
+
+    Data are moved to the device once; ``lengths`` are passed to the model when the dataset has them.
+    With the same seed (and the same initial weights) two runs on CPU give identical weights; the
+    seed drives the minibatch order (its own generator) and dropout (the global RNG, forked so that
+    the caller's RNG state is left as it was).
+
+    Args:
+        model: a classifier ``forward(x, lengths=None) -> logits (B, C)``; trained in place.
+        train: the training split.
+        validation: the split used for model selection and early stopping.
+        config: a :class:`TrainConfig` (default ``TrainConfig()``).
+        on_epoch: called with each epoch's :class:`EpochReport` (e.g. to drive a progress bar).
+
+    Example:
+        >>> from salience.data import make_box, split_dataset
+        >>> from salience.models import build_model
+        >>> parts = split_dataset(make_box("latter", n=40, n_steps=6, n_features=4), seed=0)
+        >>> model = build_model("lstm", n_features=4, n_classes=2)
+        >>> result = fit(model, parts.train, parts.validation, TrainConfig(max_epochs=2, device="cpu"))
+        >>> result.epochs_run, model.training
+        (2, False)
+    """
+    config = TrainConfig() if config is None else config
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
+    _check_model(model)
+    _check_split(train, "train", model)
+    _check_split(validation, "validation", model)
+    if validation.x.shape[1:] != train.x.shape[1:]:
+        raise ValueError(
+            f"validation: expected (N, T, F) = (N, {train.n_steps}, {train.n_features}) like train, "
+            f"got {validation.x.shape}"
+        )
+    device = resolve_device(config.device)
+    model.to(device)
+    dtype = _model_dtype(model)
+    x, y, lengths = _to_device(train, device, dtype)
+    vx, vy, vlengths = _to_device(validation, device, dtype)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    order = torch.Generator().manual_seed(config.seed)
+
+    history: list[EpochReport] = []
+    best_epoch, best_acc, best_loss = 0, -math.inf, math.inf
+    best_state: dict[str, torch.Tensor] = {}
+    stopped_early = False
+    cuda_devices: list[int] = []
+    if device.type == "cuda":
+        cuda_devices = [device.index if device.index is not None else torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
+        torch.default_generator.manual_seed(config.seed)
+        if device.type == "cuda":
+            with torch.cuda.device(device):
+                torch.cuda.manual_seed(config.seed)
+        for epoch in range(1, config.max_epochs + 1):
+            start = time.perf_counter()
+            train_loss, train_acc = _train_epoch(model, optimizer, x, y, lengths, config.batch_size, order)
+            if not math.isfinite(train_loss):
+                raise FloatingPointError(
+                    f"lr: the training loss became {train_loss} at epoch {epoch}; try a lower lr"
+                )
+            val_loss, val_acc = _score(model, vx, vy, vlengths, _EVAL_BATCH)
+            if val_acc > best_acc or (val_acc == best_acc and val_loss < best_loss):
+                best_epoch, best_acc, best_loss = epoch, val_acc, val_loss
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            report = EpochReport(
+                epoch, train_loss, train_acc, val_loss, val_acc, best_epoch, time.perf_counter() - start
+            )
+            history.append(report)
+            if on_epoch is not None:
+                on_epoch(report)
+            waited = epoch - best_epoch
+            perfect = best_acc == 1.0 and waited >= min(config.patience, PERFECT_PATIENCE)
+            if epoch < config.max_epochs and (waited >= config.patience or perfect):
+                stopped_early = True
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(
+        best_epoch=best_epoch,
+        best_val_accuracy=best_acc,
+        best_val_loss=best_loss,
+        epochs_run=len(history),
+        stopped_early=stopped_early,
+        history=history,
+    )
+
+
+def predict_logits(
+    model: nn.Module,
+    x: np.ndarray | torch.Tensor,
+    *,
+    lengths: np.ndarray | torch.Tensor | None = None,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+) -> torch.Tensor:
+    """The model's logits for inputs ``x`` (N, T, F), as a CPU float32 tensor (N, C).
+
+    Runs in eval mode without gradients, ``batch_size`` samples at a time, and restores the model's
+    training flag afterwards. ``device`` (default: where the model's parameters are) is where the
+    work is done; naming one moves the model there.
+
+    Example:
+        >>> from salience.models import build_model
+        >>> model = build_model("lstm", n_features=3, n_classes=2)
+        >>> predict_logits(model, torch.zeros(5, 4, 3)).shape
+        torch.Size([5, 2])
+    """
+    _check_model(model)
+    check_positive_int(batch_size, "batch_size")
+    check_ndim(x, "x", 3, "(N, T, F)")
+    check_finite(x, "x")
+    n_features = _config_value(model, "n_features")
+    if n_features is not None and x.shape[-1] != n_features:
+        raise ValueError(f"x: expected {n_features} features for this model, got {x.shape[-1]}")
+    n, n_steps = int(x.shape[0]), int(x.shape[1])
+    if lengths is not None:
+        check_ndim(lengths, "lengths", 1, "(N,)")
+        lengths = torch.as_tensor(lengths)
+        if lengths.shape[0] != n or lengths.is_floating_point():
+            raise ValueError(f"lengths: expected {n} integers, got shape {tuple(lengths.shape)}")
+        if n and (int(lengths.min()) < 1 or int(lengths.max()) > n_steps):
+            raise ValueError(f"lengths: expected values in [1, {n_steps}]")
+    if device is not None:
+        model.to(resolve_device(str(device)))
+    target = _model_device(model)
+    if n == 0:
+        n_classes = _config_value(model, "n_classes")
+        if n_classes is None:
+            raise ValueError("x: expected at least one sample")
+        return torch.empty(0, n_classes, dtype=torch.float32)
+    xt = torch.as_tensor(x, dtype=_model_dtype(model)).to(target)
+    lt = None if lengths is None else lengths.to(device=target, dtype=torch.int64)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            parts = [logits.float().cpu() for logits in _batched_logits(model, xt, lt, batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(parts)
+
+
+def evaluate(model: nn.Module, dataset: Dataset, *, batch_size: int = 256) -> dict[str, float]:
+    """Mean cross-entropy (``loss``) and ``accuracy`` of ``model`` on ``dataset``, in eval mode.
+
+    Example:
+        >>> import numpy as np
+        >>> from salience.models import build_model
+        >>> model = build_model("lstm", n_features=3, n_classes=2)
+        >>> scores = evaluate(model, Dataset(np.zeros((4, 5, 3)), np.array([0, 1, 0, 1])))
+        >>> sorted(scores)
+        ['accuracy', 'loss']
+    """
+    _check_model(model)
+    check_positive_int(batch_size, "batch_size")
+    _check_split(dataset, "dataset", model)
+    x, y, lengths = _to_device(dataset, _model_device(model), _model_dtype(model))
+    was_training = model.training
+    try:
+        loss, accuracy = _score(model, x, y, lengths, batch_size)
+    finally:
+        model.train(was_training)
+    return {"loss": loss, "accuracy": accuracy}
+
+
+_EVAL_BATCH = 256
+
+
+def _train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lengths: torch.Tensor | None,
+    batch_size: int,
+    order: torch.Generator,
+) -> tuple[float, float]:
+    """One pass over shuffled minibatches; returns the running mean loss and accuracy."""
+    model.train()
+    n = x.shape[0]
+    permutation = torch.randperm(n, generator=order).to(x.device)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for start in range(0, n, batch_size):
+        index = permutation[start : start + batch_size]
+        logits = _forward(model, x[index], None if lengths is None else lengths[index])
+        loss = F.cross_entropy(logits, y[index])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach().double() * index.shape[0]
+        correct += (logits.detach().argmax(dim=1) == y[index]).sum()
+    return float(loss_sum) / n, int(correct) / n
+
+
+def _score(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None, batch_size: int
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy in eval mode (leaves the model in eval mode)."""
+    model.eval()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    with torch.no_grad():
+        for start, logits in zip(
+            range(0, x.shape[0], batch_size), _batched_logits(model, x, lengths, batch_size), strict=True
+        ):
+            target = y[start : start + batch_size]
+            if logits.shape[-1] <= int(target.max()):
+                raise ValueError(
+                    f"model: gives {logits.shape[-1]} classes but the labels go up to {int(target.max())}"
+                )
+            loss_sum += F.cross_entropy(logits, target, reduction="sum").double()
+            correct += (logits.argmax(dim=1) == target).sum()
+    n = x.shape[0]
+    return float(loss_sum) / n, int(correct) / n
+
+
+def _batched_logits(
+    model: nn.Module, x: torch.Tensor, lengths: torch.Tensor | None, batch_size: int
+) -> Iterator[torch.Tensor]:
+    for start in range(0, x.shape[0], batch_size):
+        stop = start + batch_size
+        yield _forward(model, x[start:stop], None if lengths is None else lengths[start:stop])
+
+
+def _forward(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    logits = model(x) if lengths is None else model(x, lengths=lengths)
+    if logits.ndim != 2 or logits.shape[0] != x.shape[0]:
+        raise ValueError(f"model: expected logits of shape (B, C), got {tuple(logits.shape)}")
+    return logits
+
+
+def _to_device(
+    dataset: Dataset, device: torch.device, dtype: torch.dtype = torch.float32
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    x = torch.from_numpy(dataset.x).to(device=device, dtype=dtype)
+    y = torch.from_numpy(dataset.y).to(device)
+    lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths).to(device)
+    return x, y, lengths
+
+
+def _check_model(model: object) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+
+
+def _config_value(model: nn.Module, key: str) -> int | None:
+    config = getattr(model, "config", None)
+    value = config.get(key) if isinstance(config, dict) else None
+    return int(value) if value is not None else None
+
+
+def _check_split(dataset: object, name: str, model: nn.Module) -> None:
+    """Fail unless ``dataset`` is a non-empty Dataset that fits ``model.config`` (when it has one)."""
+    if not isinstance(dataset, Dataset):
+        raise TypeError(f"{name}: expected a salience.data.Dataset, got {type(dataset).__name__}")
+    if dataset.n_samples == 0:
+        raise ValueError(f"{name}: expected at least one sample, got an empty dataset")
+    n_features = _config_value(model, "n_features")
+    if n_features is not None and dataset.n_features != n_features:
+        raise ValueError(f"{name}: expected {n_features} features for this model, got {dataset.n_features}")
+    n_classes = _config_value(model, "n_classes")
+    if n_classes is not None and int(dataset.y.max()) >= n_classes:
+        raise ValueError(
+            f"{name}: expected labels in [0, {n_classes}) for this model, got up to {int(dataset.y.max())}"
+        )
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _model_dtype(model: nn.Module) -> torch.dtype:
+    for tensor in model.parameters():
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.float32
