@@ -22,7 +22,24 @@ def pipeline(tmp_path_factory):
     """data make -> train -> explain on a tiny latter-box set (the easiest box for an LSTM)."""
     root = tmp_path_factory.mktemp("cli")
     data = root / "latter.npz"
-    assert main(["data", "make", "latter", "--out", str(data), "--n", "160", "--n-steps", "12", "--n-features", "5"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "make",
+                "latter",
+                "--out",
+                str(data),
+                "--n",
+                "160",
+                "--n-steps",
+                "12",
+                "--n-features",
+                "5",
+            ]
+        )
+        == 0
+    )
     checkpoint = root / "model"
     assert (
         main([
@@ -40,7 +57,8 @@ def test_data_make_writes_a_loadable_dataset(pipeline):
     _, data, _, _ = pipeline
     dataset = Dataset.load(data)
     assert dataset.x.shape == (160, 12, 5)
-    # latter box at T = 12, F = 5: steps [8, 12), features [0, 4) after rounding 10..90% of 5.
+    # latter box at T = 12, F = 5: steps [8, 12) (70% of 12 = 8.4), features [1, 5) (10..90% of 5,
+    # halves rounded up).
     assert dataset.mask[0].sum() == 4 * 4
 
 
@@ -51,7 +69,15 @@ def test_train_explain_evaluate(pipeline, capsys):
         assert stored["attributions"].shape == (160, 12, 5)
     scores_path = root / "scores.json"
     code, out, _ = run(
-        capsys, "evaluate", data, "--attributions", attributions, "--checkpoint", checkpoint, "--out", scores_path
+        capsys,
+        "evaluate",
+        data,
+        "--attributions",
+        attributions,
+        "--checkpoint",
+        checkpoint,
+        "--out",
+        scores_path,
     )
     assert code == 0
     scores = json.loads(scores_path.read_text())

@@ -52,7 +52,7 @@ def test_vanishing_saliency_and_its_remedy(finished_run):
 
 
 def test_outputs_written(finished_run):
-    run_dir, results = finished_run
+    run_dir, _results = finished_run
     table = json.loads((run_dir / "table.json").read_text())
     assert {row["model"] for row in table} == {"lstm", "ica-lstm"}
     assert table[0]["paper_wjac"] == 0.0 and table[1]["paper_wjac"] == pytest.approx(0.103)
@@ -91,7 +91,9 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path):
     assert not (tmp_path / "tasks" / "earlier" / "ica-lstm" / "saliency.npz").exists()
 
     ran = []
-    run_ica(tmp_path, profile, device="cpu", events=SuiteEvents(task_started=lambda k, n: ran.append(k.model)))
+    run_ica(
+        tmp_path, profile, device="cpu", events=SuiteEvents(task_started=lambda k, n: ran.append(k.model))
+    )
     assert ran == ["ica-lstm"]
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         total, distinct = db.execute(

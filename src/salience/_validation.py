@@ -94,3 +94,33 @@ def check_fraction(value: object, name: str, *, open_high: bool = True) -> None:
     if not ok:
         bound = "[0, 1)" if open_high else "[0, 1]"
         raise ValueError(f"{name}: expected a number in {bound}, got {value!r}")
+
+
+def as_tensor(value: object, name: str) -> torch.Tensor:
+    """``value`` (numpy array or tensor) as a detached torch tensor, without copying when possible."""
+    check_array(value, name)
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            raise TypeError(f"{name}: expected a numeric array, got dtype object")
+        return torch.from_numpy(np.ascontiguousarray(value))
+    return value.detach()
+
+
+def as_lengths(lengths: object, n_samples: int, n_steps: int) -> torch.Tensor:
+    """Validated sequence ``lengths`` (N,) as an int64 tensor (same device) with values in [1, T].
+
+    Example:
+        >>> as_lengths(np.array([3, 1]), n_samples=2, n_steps=3).tolist()
+        [3, 1]
+    """
+    check_ndim(lengths, "lengths", 1, "(N,)")
+    tensor = as_tensor(lengths, "lengths")
+    if tensor.shape[0] != n_samples:
+        raise ValueError(f"lengths: expected {n_samples} lengths, got {tensor.shape[0]}")
+    if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
+        raise TypeError(f"lengths: expected integers, got dtype {tensor.dtype}")
+    if n_samples and (int(tensor.min()) < 1 or int(tensor.max()) > n_steps):
+        raise ValueError(
+            f"lengths: expected values in [1, {n_steps}], got {int(tensor.min())} to {int(tensor.max())}"
+        )
+    return tensor.to(torch.int64)

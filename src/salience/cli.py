@@ -55,10 +55,18 @@ def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
 
 @reproduce_app.command("ica")
 def reproduce_ica(
-    profile: Annotated[str, typer.Option(help="quick (minutes on a CPU) or paper (the paper's settings).")] = "quick",
-    datasets: Annotated[str | None, typer.Option(help="Comma-separated box datasets (default: the profile's).")] = None,
-    models: Annotated[str | None, typer.Option(help="Comma-separated model names (default: the profile's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/ica-PROFILE); reruns resume.")] = None,
+    profile: Annotated[
+        str, typer.Option(help="quick (minutes on a CPU) or paper (the paper's settings).")
+    ] = "quick",
+    datasets: Annotated[
+        str | None, typer.Option(help="Comma-separated box datasets (default: the profile's).")
+    ] = None,
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated model names (default: the profile's).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/ica-PROFILE); reruns resume.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of data, initialisation and batches.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
@@ -171,7 +179,9 @@ def data_make(
 
     dataset = make_box(name, n=n, seed=seed, n_steps=n_steps, n_features=n_features, box_value=box_value)
     dataset.save(out)
-    console.print(f"{dataset.name}: x {dataset.x.shape}, {int(dataset.mask.sum())} informative cells -> {out}")
+    console.print(
+        f"{dataset.name}: x {dataset.x.shape}, {int(dataset.mask.sum())} informative cells -> {out}"
+    )
 
 
 @app.command("train")
@@ -198,7 +208,9 @@ def train(
     dataset = Dataset.load(data)
     splits = split_dataset(dataset, test=0, validation=validation, seed=seed)
     scaler = Standardizer.fit(splits.train)
-    config = TrainConfig(max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device)
+    config = TrainConfig(
+        max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device
+    )
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         network = build_model(
@@ -220,7 +232,9 @@ def explain(
     checkpoint: Annotated[Path, typer.Argument(help="Checkpoint directory written by `salience train`.")],
     data: Annotated[Path, typer.Argument(help="Data to explain (.npz); labels are the default targets.")],
     out: Annotated[Path, typer.Option(help="Output .npz with the attributions (N, T, F).")],
-    method: Annotated[str, typer.Option(help="gradient, integrated_gradients, deeplift, smoothgrad, ...")] = "gradient",
+    method: Annotated[
+        str, typer.Option(help="gradient, integrated_gradients, deeplift, smoothgrad, ...")
+    ] = "gradient",
     output: Annotated[str, typer.Option(help="probability (as the papers) or logit.")] = "probability",
     batch_size: Annotated[int, typer.Option()] = 100,
     seed: Annotated[int, typer.Option()] = 0,
@@ -242,7 +256,14 @@ def explain(
     x = torch.from_numpy(dataset.x).to(resolve_device(device))
     lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths)
     saliency = attribute(
-        loaded.model, x, y=dataset.y, method=method, output=output, batch_size=batch_size, seed=seed, lengths=lengths
+        loaded.model,
+        x,
+        y=dataset.y,
+        method=method,
+        output=output,
+        batch_size=batch_size,
+        seed=seed,
+        lengths=lengths,
     )
     with atomic_path(out) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
@@ -255,7 +276,9 @@ def explain(
 @app.command("evaluate")
 def evaluate(
     data: Annotated[Path, typer.Argument(help="Dataset (.npz) with the ground-truth mask.")],
-    attributions: Annotated[Path | None, typer.Option(help="Attributions .npz from `salience explain`.")] = None,
+    attributions: Annotated[
+        Path | None, typer.Option(help="Attributions .npz from `salience explain`.")
+    ] = None,
     checkpoint: Annotated[Path | None, typer.Option(help="Checkpoint to measure accuracy on DATA.")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the scores as JSON here.")] = None,
 ) -> None:
@@ -315,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"error: {err.format_message()}", highlight=False, soft_wrap=True, markup=False)
         return 2
     except KeyboardInterrupt:
-        err_console.print("error: interrupted; finished work is kept and a rerun resumes", highlight=False, markup=False)
+        err_console.print(
+            "error: interrupted; finished work is kept and a rerun resumes", highlight=False, markup=False
+        )
         return 130
     except (ValueError, TypeError, FileNotFoundError, KeyError) as err:
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -157,7 +157,8 @@ def _resolve(name: str) -> str:
 
 
 def _scale(value: int, total: int) -> int:
-    return round(value * total / 100)
+    """``value`` on the 100-grid scaled to ``total``, rounding halves up (so equal bands stay equal)."""
+    return (value * total + 50) // 100
 
 
 def _layout_mask(layout: BoxLayout, n_steps: int, n_features: int) -> np.ndarray:

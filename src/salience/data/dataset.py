@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,11 +142,15 @@ class Dataset:
         source = Path(path)
         if not source.is_file():
             raise FileNotFoundError(f"path: no dataset file at {source}")
+        if not zipfile.is_zipfile(source):
+            raise ValueError(f"path: {source} is not an .npz file")
         try:
             with np.load(source, allow_pickle=False) as data:
                 if "x" not in data or "y" not in data:
                     raise ValueError(f"path: {source} has no 'x' and 'y' arrays")
                 meta = json.loads(str(data["meta"])) if "meta" in data else {}
+                if not isinstance(meta, dict):
+                    raise ValueError(f"path: {source} has a 'meta' entry that is not a JSON object")
                 meta.pop("format", None)
                 return cls(
                     x=data["x"],
@@ -154,7 +159,7 @@ class Dataset:
                     lengths=data.get("lengths", None),
                     meta=meta,
                 )
-        except (OSError, EOFError, json.JSONDecodeError) as err:
+        except (OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError) as err:
             raise ValueError(f"path: {source} is not a readable .npz dataset ({err})") from None
         except ValueError as err:
             if "pickle" in str(err):

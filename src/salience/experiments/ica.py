@@ -35,6 +35,7 @@ from salience.explain import attribute
 from salience.metrics import (
     class_mean_saliency,
     euclidean_distance,
+    late_mass_fraction,
     saliency_over_time,
     weighted_jaccard,
 )
@@ -44,6 +45,8 @@ from salience.training import EpochReport, TrainConfig, fit, predict_logits, sav
 SUITE = "ica"
 METHOD = "gradient"
 TRAINING = "traditional"
+#: The share of time steps whose saliency mass the table reports ("last-10% mass").
+LATE_FRACTION = 0.1
 TABLE1_DATASETS = ("earlier", "middle", "latter", "mixed", "three-earlier", "three-middle")
 TABLE1_MODELS = (
     "lstm", "bilstm", "ica-lstm", "lstm-max", "ica-lstm-max",
@@ -227,11 +230,16 @@ def _prepare_data(name: str, profile: IcaProfile, seed: int):
     paper_train, paper_test = box_paper_sizes(name)
     n_train = profile.n_train or paper_train
     n_test = profile.n_test or paper_test
-    data = make_box(name, n=n_train + n_test, seed=seed, n_steps=profile.n_steps, n_features=profile.n_features)
+    data = make_box(
+        name, n=n_train + n_test, seed=seed, n_steps=profile.n_steps, n_features=profile.n_features
+    )
     splits = split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed)
     scaler = Standardizer.fit(splits.train)
     return (
-        replace(splits, **{part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")}),
+        replace(
+            splits,
+            **{part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")},
+        ),
         scaler,
     )
 
@@ -285,7 +293,7 @@ def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, floa
             class_means=class_means.numpy(),
             example_mask=test.mask[0],
         )
-    late = late_fraction(profile_curve.numpy())
+    late = late_mass_fraction(profile_curve, last_fraction=LATE_FRACTION)
     return {
         "wjac": float(wjac.mean()),
         "wjac_std": float(wjac.std()),
@@ -300,14 +308,6 @@ def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, floa
     }
 
 
-def late_fraction(profile: np.ndarray, last: float = 0.1) -> float:
-    """Share of the saliency profile's mass in the last ``last`` fraction of time steps."""
-    profile = np.nan_to_num(np.asarray(profile, dtype=float))
-    tail = max(1, int(round(len(profile) * last)))
-    total = profile.sum()
-    return float(profile[-tail:].sum() / total) if total > 0 else float("nan")
-
-
 def collect_results(run_dir: str | os.PathLike[str], profile: IcaProfile, seed: int = 0) -> list[IcaResult]:
     """Read the results of ``profile``'s tasks from the run directory's store."""
     store = ResultStore(Path(run_dir) / "results.sqlite")
@@ -320,12 +320,19 @@ def collect_results(run_dir: str | os.PathLike[str], profile: IcaProfile, seed: 
             paper = ica_table1(model_name, dataset_name)
             results.append(
                 IcaResult(
-                    dataset=dataset_name, model=model_name, wjac=metrics["wjac"], euc=metrics["euc"],
-                    acc=100.0 * metrics["acc"], late_fraction=metrics["late_fraction"],
-                    epochs=int(metrics["epochs"]), seconds=metrics["seconds"],
-                    paper_wjac=paper.wjac if paper else None, paper_euc=paper.euc if paper else None,
-                    paper_acc=paper.acc if paper else None, paper_note=paper.note if paper else "",
-                )  # fmt: skip
+                    dataset=dataset_name,
+                    model=model_name,
+                    wjac=metrics["wjac"],
+                    euc=metrics["euc"],
+                    acc=100.0 * metrics["acc"],
+                    late_fraction=metrics["late_fraction"],
+                    epochs=int(metrics["epochs"]),
+                    seconds=metrics["seconds"],
+                    paper_wjac=paper.wjac if paper else None,
+                    paper_euc=paper.euc if paper else None,
+                    paper_acc=paper.acc if paper else None,
+                    paper_note=paper.note if paper else "",
+                )
             )
     return results
 
@@ -375,4 +382,3 @@ def write_outputs(
                 profiles, figures / f"profile_{dataset_name}.png",
                 title=f"Saliency over time, {dataset_name} box", box_steps=box_steps,
             )  # fmt: skip
-

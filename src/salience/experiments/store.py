@@ -102,9 +102,7 @@ class ResultStore:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         rows = [(*asdict(key).values(), name, _to_float(value), now) for name, value in metrics.items()]
         with self._connect() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def get(self, key: TaskKey) -> dict[str, float | None]:
         """The metrics recorded for ``key`` (empty if the task has not run)."""

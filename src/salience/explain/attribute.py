@@ -38,6 +38,7 @@ from captum.attr._core import deep_lift as _deep_lift
 from torch import nn
 
 from salience._validation import (
+    as_lengths,
     check_array,
     check_choice,
     check_finite,
@@ -156,7 +157,7 @@ def attribute(
     inputs = _as_inputs(x, device, dtype)
     n_samples, n_steps, n_features = inputs.shape
     labels, label_name = _resolve_target(target, y, n_samples)
-    valid_lengths = None if lengths is None else _as_lengths(lengths, n_samples, n_steps)
+    valid_lengths = None if lengths is None else as_lengths(lengths, n_samples, n_steps).cpu()
     if n_samples == 0:
         return torch.zeros((0, n_steps, n_features), dtype=torch.float32)
     scorer = _Scorer(model, output)
@@ -323,21 +324,6 @@ def _resolve_target(target: object, y: object, n_samples: int) -> tuple[torch.Te
         "target: expected the class to explain; salience explains the true label by default, "
         "so pass y= (the labels) or target="
     )
-
-
-def _as_lengths(lengths: object, n_samples: int, n_steps: int) -> torch.Tensor:
-    check_ndim(lengths, "lengths", 1, "(N,)")
-    tensor = torch.from_numpy(np.ascontiguousarray(lengths)) if isinstance(lengths, np.ndarray) else lengths
-    assert isinstance(tensor, torch.Tensor)
-    if tensor.shape[0] != n_samples:
-        raise ValueError(f"lengths: expected {n_samples} lengths, got {tensor.shape[0]}")
-    if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
-        raise TypeError(f"lengths: expected integers, got dtype {tensor.dtype}")
-    if n_samples and (int(tensor.min()) < 1 or int(tensor.max()) > n_steps):
-        raise ValueError(
-            f"lengths: expected values in [1, {n_steps}], got {int(tensor.min())} to {int(tensor.max())}"
-        )
-    return tensor.detach().to(device="cpu", dtype=torch.int64)
 
 
 def _n_classes(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from salience._validation import ArrayLike, check_array, check_finite, check_labels
-from salience.metrics.ground_truth import _as_tensor
+from salience._validation import ArrayLike, as_tensor, check_array, check_finite, check_labels
 
 
 def accuracy(logits_or_predictions: ArrayLike, y: ArrayLike) -> float:
@@ -24,7 +23,7 @@ def accuracy(logits_or_predictions: ArrayLike, y: ArrayLike) -> float:
     """
     name = "logits_or_predictions"
     check_array(logits_or_predictions, name)
-    scores = _as_tensor(logits_or_predictions, name)
+    scores = as_tensor(logits_or_predictions, name)
     if scores.ndim == 2:
         if not scores.is_floating_point():
             raise TypeError(f"{name}: expected float logits (N, C), got dtype {scores.dtype}")
@@ -43,5 +42,5 @@ def accuracy(logits_or_predictions: ArrayLike, y: ArrayLike) -> float:
     if n_samples == 0:
         raise ValueError(f"{name}: expected at least one sample, got none")
     check_labels(y, "y", n_samples, n_classes)
-    labels = _as_tensor(y, "y").to(device=predictions.device, dtype=torch.int64)
+    labels = as_tensor(y, "y").to(device=predictions.device, dtype=torch.int64)
     return float((predictions.to(torch.int64) == labels).to(torch.float64).mean())

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
-from salience._validation import ArrayLike, check_array, check_finite, check_ndim, check_same_shape
+from salience._validation import ArrayLike, as_lengths, as_tensor, check_finite, check_ndim, check_same_shape
 
 _LAYOUT = "(N, T, F)"
 
@@ -99,20 +98,10 @@ def _prepare(saliency: ArrayLike, mask: ArrayLike) -> tuple[torch.Tensor, torch.
     return s_hat, _as_binary(mask, "mask").to(s_hat.device)
 
 
-def _as_tensor(value: object, name: str) -> torch.Tensor:
-    """``value`` (numpy array or tensor) as a torch tensor, without copying when possible."""
-    check_array(value, name)
-    if isinstance(value, np.ndarray):
-        if value.dtype == object:
-            raise TypeError(f"{name}: expected a numeric array, got dtype object")
-        return torch.from_numpy(np.ascontiguousarray(value))
-    return value.detach()
-
-
 def _as_float64(value: object, name: str, layout: str = _LAYOUT, ndim: int = 3) -> torch.Tensor:
     """A finite real array as a float64 tensor of ``ndim`` dimensions."""
     check_ndim(value, name, ndim, layout)
-    tensor = _as_tensor(value, name)
+    tensor = as_tensor(value, name)
     if tensor.is_complex():
         raise TypeError(f"{name}: expected real values, got dtype {tensor.dtype}")
     check_finite(tensor, name)
@@ -121,7 +110,7 @@ def _as_float64(value: object, name: str, layout: str = _LAYOUT, ndim: int = 3) 
 
 def _as_binary(mask: object, name: str) -> torch.Tensor:
     """A boolean or 0/1 mask as a float64 tensor of zeros and ones."""
-    tensor = _as_tensor(mask, name)
+    tensor = as_tensor(mask, name)
     if tensor.dtype != torch.bool and (
         tensor.is_complex() or not bool(((tensor == 0) | (tensor == 1)).all())
     ):
@@ -136,23 +125,8 @@ def _check_cells(s: torch.Tensor, name: str) -> None:
 
 def _valid_cells(lengths: object, n_samples: int, n_steps: int) -> torch.Tensor:
     """Bool (N, T, 1): True at the steps inside each sample's length."""
-    lengths_t = _as_lengths(lengths, n_samples, n_steps)
+    lengths_t = as_lengths(lengths, n_samples, n_steps).cpu()
     return (torch.arange(n_steps).unsqueeze(0) < lengths_t.unsqueeze(1)).unsqueeze(-1)
-
-
-def _as_lengths(lengths: object, n_samples: int, n_steps: int) -> torch.Tensor:
-    """Validated ``lengths`` (N,) as an int64 CPU tensor with values in [1, T]."""
-    check_ndim(lengths, "lengths", 1, "(N,)")
-    tensor = _as_tensor(lengths, "lengths").cpu()
-    if tensor.shape[0] != n_samples:
-        raise ValueError(f"lengths: expected {n_samples} lengths, got {tensor.shape[0]}")
-    if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
-        raise TypeError(f"lengths: expected integers, got dtype {tensor.dtype}")
-    if n_samples and (int(tensor.min()) < 1 or int(tensor.max()) > n_steps):
-        raise ValueError(
-            f"lengths: expected values in [1, {n_steps}], got {int(tensor.min())} to {int(tensor.max())}"
-        )
-    return tensor.to(torch.int64)
 
 
 def _masked_extreme(

@@ -10,8 +10,15 @@ import math
 
 import torch
 
-from salience._validation import ArrayLike, check_labels, check_ndim, check_positive_int
-from salience.metrics.ground_truth import _as_float64, _as_lengths, _as_tensor, normalize_saliency
+from salience._validation import (
+    ArrayLike,
+    as_lengths,
+    as_tensor,
+    check_labels,
+    check_ndim,
+    check_positive_int,
+)
+from salience.metrics.ground_truth import _as_float64, normalize_saliency
 
 
 def saliency_over_time(saliency: ArrayLike, lengths: ArrayLike | None = None) -> torch.Tensor:
@@ -31,7 +38,7 @@ def saliency_over_time(saliency: ArrayLike, lengths: ArrayLike | None = None) ->
     if lengths is None:
         return per_step.mean(dim=0)
     n_samples, n_steps = per_step.shape
-    lengths_t = _as_lengths(lengths, n_samples, n_steps)
+    lengths_t = as_lengths(lengths, n_samples, n_steps).cpu()
     valid = (torch.arange(n_steps).unsqueeze(0) < lengths_t.unsqueeze(1)).to(torch.float64)
     counts = valid.sum(dim=0)
     totals = (per_step * valid).sum(dim=0)
@@ -52,7 +59,7 @@ def class_mean_saliency(saliency: ArrayLike, y: ArrayLike, n_classes: int) -> to
     s_hat = normalize_saliency(saliency)
     n_samples = s_hat.shape[0]
     check_labels(y, "y", n_samples, int(n_classes))
-    labels = _as_tensor(y, "y").to(torch.int64).cpu()
+    labels = as_tensor(y, "y").to(torch.int64).cpu()
     one_hot = torch.nn.functional.one_hot(labels, int(n_classes)).to(torch.float64)  # (N, C)
     sums = one_hot.T @ s_hat.flatten(1)  # (C, T·F)
     counts = one_hot.sum(dim=0).clamp(min=1.0).unsqueeze(1)
@@ -94,7 +101,7 @@ def late_mass_fraction(profile: ArrayLike, last_fraction: float = 0.2) -> float:
 
 def _nan_to_zero(profile: ArrayLike) -> torch.Tensor:
     check_ndim(profile, "profile", 1, "(T,)")
-    tensor = _as_tensor(profile, "profile")
+    tensor = as_tensor(profile, "profile")
     if tensor.is_floating_point():
         tensor = torch.nan_to_num(tensor, nan=0.0, posinf=math.inf, neginf=-math.inf)
     return tensor

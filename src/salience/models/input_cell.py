@@ -92,7 +92,13 @@ class InputCellAttention(nn.Module):
         """Attention scores s (B, T, r); s[:, j] depends on x[:, j] only."""
         return self.w2(torch.tanh(self.w1(x)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Per-step LSTM inputs (B, T, D) for x (B, T, F).
+
+        ``lengths`` (B,) matters only with ``partial_steps``: the attention window is then the last
+        ``partial_steps`` valid steps of each sample. (Attention is causal, so padding after a
+        sample's end never changes its valid steps.)
+        """
         check_ndim(x, "x", 3, "(B, T, F)")
         if x.shape[-1] != self.n_features:
             raise ValueError(f"x: expected {self.n_features} features, got {x.shape[-1]}")
@@ -103,24 +109,33 @@ class InputCellAttention(nn.Module):
             pooled = _prefix_attention_shifted(s, x, self.pooling, self.block_size)
         else:
             pooled = _prefix_attention_running_max(s, x, self.block_size)
-            pooled = pooled.mean(dim=2) if self.pooling == "mean" else pooled
+            if self.pooling == "mean":
+                pooled = pooled.mean(dim=2)
+            else:
+                pooled = pooled.flatten(start_dim=2)
+                pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
         if self.partial_steps is not None:
-            pooled = self._only_self_before_window(pooled, x)
-        if self.pooling == "flatten":
-            pooled = pooled.flatten(start_dim=2)
-            pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+            pooled = self._only_self_before_window(pooled, x, lengths)
         return pooled
 
-    def _only_self_before_window(self, pooled: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Steps before the last ``partial_steps`` attend only to themselves (M_t[k] = x_t)."""
+    def _only_self_before_window(
+        self, pooled: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Steps before each sample's last ``partial_steps`` attend only to themselves (M_t[k] = x_t)."""
         n_steps = x.shape[1]
-        start = max(n_steps - int(self.partial_steps), 0)
-        if start == 0:
+        ends = (
+            torch.full((x.shape[0],), n_steps, device=x.device) if lengths is None else lengths.to(x.device)
+        )
+        before = torch.arange(n_steps, device=x.device).unsqueeze(0) < (ends - self.partial_steps).unsqueeze(
+            1
+        )
+        if not bool(before.any()):
             return pooled
-        own = x[:, :start]
+        own = x
         if self.pooling == "flatten":
-            own = own.unsqueeze(2).expand(-1, -1, self.r, -1)
-        return torch.cat([own, pooled[:, start:]], dim=1)
+            # vec of r copies of x_t, L2-normalised like every other flattened step
+            own = x.repeat(1, 1, self.r) / (math.sqrt(self.r) * x.norm(dim=-1, keepdim=True)).clamp_min(1e-12)
+        return torch.where(before.unsqueeze(-1), own, pooled)
 
     def extra_repr(self) -> str:
         window = f", partial_steps={self.partial_steps}" if self.partial_steps else ""
@@ -135,12 +150,20 @@ def _safe_spread(dtype: torch.dtype) -> float:
 def _prefix_attention_shifted(
     s: torch.Tensor, x: torch.Tensor, pooling: str, block_size: int
 ) -> torch.Tensor:
-    """Prefix attention with one shift per (sample, hop): (B, T, r, F) for flatten, (B, T, F) for mean."""
+    """Prefix attention with one shift per (sample, hop), pooled.
+
+    Returns (B, T, r·F), L2-normalised per step, for flatten; (B, T, F) for mean.
+    """
     e = torch.exp(s - s.amax(dim=1, keepdim=True).detach())  # (B, T, r), in (0, 1]
     denominator = torch.cumsum(e, dim=1)  # (B, T, r)
     if pooling == "flatten":
+        # vec(M_t) / ||vec(M_t)|| with M_t[k] = N_tk / D_tk: one scale 1 / (D_tk ||M_t||) per (t, k),
+        # applied once to the (B, T, r, F) prefix sums N, instead of dividing twice.
         numerator = torch.cumsum(e.unsqueeze(-1) * x.unsqueeze(2), dim=1)  # (B, T, r, F)
-        return numerator / denominator.unsqueeze(-1)
+        inverse_d = 1.0 / denominator
+        norm_sq = (numerator.square().sum(dim=-1) * inverse_d.square()).sum(dim=-1, keepdim=True)
+        scale = inverse_d * torch.rsqrt(norm_sq.clamp_min(1e-24))  # (B, T, r)
+        return (numerator * scale.unsqueeze(-1)).flatten(start_dim=2)
     # Mean over hops: m_t = Σ_j [Σ_k e_jk / (r D_tk)] x_j, computed block by block so that no
     # T × T matrix is ever formed; `carry` holds Σ_{j < block} e_jk x_j for every hop k.
     inverse = 1.0 / (denominator * s.shape[-1])  # (B, T, r)

@@ -14,9 +14,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from salience._validation import check_choice, check_ndim, check_positive_int
+from salience._validation import as_lengths, check_choice, check_ndim, check_positive_int
 from salience.models.heads import READOUTS, SelfAttentionPooling, TemporalPooling
-from salience.models.input_cell import InputCellAttention
+from salience.models.input_cell import POOLINGS, InputCellAttention
 
 
 class RecurrentClassifier(nn.Module):
@@ -60,6 +60,7 @@ class RecurrentClassifier(nn.Module):
         check_positive_int(n_classes, "n_classes")
         check_positive_int(hidden_size, "hidden_size")
         check_choice(readout, "readout", READOUTS)
+        check_choice(hop_pooling, "hop_pooling", POOLINGS)
         self.n_features, self.n_classes = n_features, n_classes
         self.bidirectional, self.readout_kind = bidirectional, readout
         self.input_dropout = nn.Dropout(dropout)
@@ -85,9 +86,11 @@ class RecurrentClassifier(nn.Module):
         check_ndim(x, "x", 3, "(B, T, F)")
         if x.shape[-1] != self.n_features:
             raise ValueError(f"x: expected {self.n_features} features, got {x.shape[-1]}")
+        if lengths is not None:
+            lengths = as_lengths(lengths, x.shape[0], x.shape[1])
         inputs = self.input_dropout(x)
         if self.attention is not None:
-            inputs = self.attention(inputs)
+            inputs = self.attention(inputs, lengths)
         h = self._run_lstm(inputs, lengths)
         h = self.hidden_dropout(h)
         if self.bidirectional and self.readout_kind == "last":

@@ -20,10 +20,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from salience._io import atomic_path  # noqa: E402
+from salience._io import atomic_path
 
 SALIENCY_CMAP = "cividis"
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -53,7 +53,7 @@ def plot_class_heatmaps(
     class_means = np.asarray(class_means, dtype=float)
     if class_means.ndim != 3:
         raise ValueError(f"class_means: expected shape (C, T, F), got {class_means.shape}")
-    n_classes, n_steps, n_features = class_means.shape
+    n_classes, _n_steps, n_features = class_means.shape
     fig, axes = plt.subplots(1, n_classes, figsize=(3.4 * n_classes + 0.8, 3.4), squeeze=False)
     vmax = float(np.nanmax(class_means)) if np.isfinite(class_means).any() else 1.0
     image = None
