@@ -167,20 +167,21 @@ def _prefix_attention_shifted(
     # Mean over hops: m_t = Σ_j [Σ_k e_jk / (r D_tk)] x_j, computed block by block so that no
     # T × T matrix is ever formed; `carry` holds Σ_{j < block} e_jk x_j for every hop k.
     inverse = 1.0 / (denominator * s.shape[-1])  # (B, T, r)
-    n_steps = x.shape[1]
+    # `split` rather than slicing: the backward of a slice materialises a zero tensor of the whole
+    # sequence per block (quadratic in T); the backward of split concatenates once.
+    blocks = zip(
+        e.split(block_size, dim=1), x.split(block_size, dim=1), inverse.split(block_size, dim=1), strict=True
+    )
     carry = None
     outputs = []
-    for start in range(0, n_steps, block_size):
-        stop = min(start + block_size, n_steps)
-        e_block, x_block, inv_block = e[:, start:stop], x[:, start:stop], inverse[:, start:stop]
+    for e_block, x_block, inv_block in blocks:
         weights = torch.tril(inv_block @ e_block.transpose(1, 2))  # (B, L, L), row t, column j ≤ t
         out = weights @ x_block
         if carry is not None:
             out = out + inv_block @ carry
         outputs.append(out)
-        if stop < n_steps:
-            block_sum = e_block.transpose(1, 2) @ x_block  # (B, r, F)
-            carry = block_sum if carry is None else carry + block_sum
+        block_sum = e_block.transpose(1, 2) @ x_block  # (B, r, F)
+        carry = block_sum if carry is None else carry + block_sum
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
 
 
@@ -191,14 +192,10 @@ def _prefix_attention_running_max(s: torch.Tensor, x: torch.Tensor, block_size: 
     exactly 1 and nothing underflows to an empty sum. Blocks of ``block_size`` rows carry the
     running maximum, numerator and denominator of everything before them.
     """
-    _batch, n_steps, _r = s.shape
-    s_hops = s.transpose(1, 2)  # (B, r, T)
     prev_max = prev_num = prev_den = None
     outputs = []
-    for start in range(0, n_steps, block_size):
-        stop = min(start + block_size, n_steps)
-        length = stop - start
-        sb, xb = s_hops[:, :, start:stop], x[:, start:stop]
+    for sb, xb in zip(s.transpose(1, 2).split(block_size, dim=2), x.split(block_size, dim=1), strict=True):
+        length = sb.shape[-1]
         row_max = torch.cummax(sb.detach(), dim=-1).values  # (B, r, L)
         if prev_max is not None:
             row_max = torch.maximum(row_max, prev_max.unsqueeze(-1))
@@ -212,8 +209,7 @@ def _prefix_attention_running_max(s: torch.Tensor, x: torch.Tensor, block_size: 
             numerator = numerator + torch.einsum("bkt,bkf->btkf", scale, prev_num)
             denominator = denominator + scale * prev_den.unsqueeze(-1)
         outputs.append(numerator / denominator.transpose(1, 2).unsqueeze(-1))
-        if stop < n_steps:
-            prev_max = row_max[:, :, -1]
-            prev_num = numerator[:, -1]  # (B, r, F), relative to prev_max
-            prev_den = denominator[:, :, -1]
+        prev_max = row_max[:, :, -1]
+        prev_num = numerator[:, -1]  # (B, r, F), relative to prev_max
+        prev_den = denominator[:, :, -1]
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
