@@ -211,17 +211,25 @@ def child(n_steps: int, batch: int, repetitions: int) -> None:
 
 
 def scaling_table(
-    steps: tuple[int, ...], batch: int, repetitions: int, threads: int
+    steps: tuple[int, ...], batch: int, repetitions: int, threads: int, tries: int = 2
 ) -> list[dict[str, float]]:
+    """One row per T; each T runs ``tries`` times in fresh processes and keeps the least disturbed."""
     rows = []
     for n_steps in steps:
         command = [sys.executable, __file__, "--threads", str(threads)]
         command += ["--child", str(n_steps), str(batch), str(repetitions)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"  T={n_steps}: child failed ({done.stderr.strip().splitlines()[-1:]})")
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        runs = []
+        for _ in range(tries):
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"  T={n_steps}: child failed ({done.stderr.strip().splitlines()[-1:]})")
+                continue
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if runs:
+            best = dict(runs[0])
+            for key in ("attention_seconds", "lstm_seconds", "seconds", "peak_bytes"):
+                best[key] = min(run[key] for run in runs)
+            rows.append(best)
     return rows
 
 
