@@ -94,6 +94,7 @@ def test_train_explain_evaluate(pipeline, capsys):
         (["reproduce", "ica", "--models", "lstm,gru9"], "models: expected one of"),
         (["reproduce", "ica", "--profile", "huge"], "profile: expected one of"),
         (["reproduce", "ica", "--device", "tpu"], "device"),
+        (["reproduce", "ica", "--stop-at-train-accuracy", "2"], "stop_at_train_accuracy"),
         (["train", "missing.npz", "--model", "lstm", "--out", "m"], "path: no dataset file"),
         (["explain", "no-such-checkpoint", "missing.npz", "--out", "a.npz"], "checkpoint"),
         (["evaluate", "missing.npz"], "attributions/checkpoint"),

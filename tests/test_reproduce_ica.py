@@ -106,3 +106,12 @@ def test_rerun_with_other_settings_is_refused(finished_run):
     run_dir, _ = finished_run
     with pytest.raises(ValueError, match="run_dir"):
         run_ica(run_dir, resolve_profile(SMALL, lr=0.5), device="cpu")
+
+
+def test_profile_overrides():
+    assert PROFILES["paper"].n_steps == PROFILES["paper"].n_features == 100
+    assert PROFILES["paper"].stop_at_train_accuracy == 1.0  # the original code's stopping rule
+    assert resolve_profile("quick", max_epochs=None).max_epochs == PROFILES["quick"].max_epochs
+    assert resolve_profile("quick", stop_at_train_accuracy=None).stop_at_train_accuracy is None
+    with pytest.raises(ValueError, match="datasets"):
+        resolve_profile("quick", datasets=["nowhere"])

@@ -158,6 +158,33 @@ def test_perfect_validation_stops_after_five_epochs(parts, trained):
     assert fit(model, parts.train, perfect, config).epochs_run == 1 + 2
 
 
+def test_stop_at_train_accuracy(parts):
+    # Threshold 0 is reached by any model: stop after the first epoch.
+    config = TrainConfig(max_epochs=20, lr=0.0, patience=10, stop_at_train_accuracy=0.0, **CPU)
+    assert fit(_model(), parts.train, parts.validation, config).epochs_run == 1
+    # A threshold the untrained, frozen model cannot reach never stops it early.
+    x = torch.from_numpy(parts.train.x)
+    accuracy = float((predict_logits(_model(), x).argmax(1).numpy() == parts.train.y).mean())
+    config = TrainConfig(max_epochs=4, lr=0.0, patience=10, stop_at_train_accuracy=accuracy + 1e-6, **CPU)
+    assert fit(_model(), parts.train, parts.validation, config).epochs_run == 4
+    # Learning: stop at the first epoch whose full training accuracy reaches 1.
+    reached = []
+
+    def record(report):
+        acc = float((predict_logits(model, x).argmax(1).numpy() == parts.train.y).mean())
+        reached.append(acc)
+
+    model = _model()
+    config = TrainConfig(
+        max_epochs=60, lr=0.02, batch_size=16, patience=60, stop_at_train_accuracy=1.0, **CPU
+    )
+    result = fit(model, parts.train, parts.validation, config, on_epoch=record)
+    assert reached[-1] == 1.0 and all(acc < 1.0 for acc in reached[:-1])
+    assert result.epochs_run == len(reached) < 60
+    with pytest.raises(ValueError, match="stop_at_train_accuracy"):
+        TrainConfig(stop_at_train_accuracy=1.5)
+
+
 def test_same_seed_same_weights_and_global_rng_untouched(parts):
     config = TrainConfig(max_epochs=3, lr=1e-2, batch_size=16, seed=7, **CPU)
     first, second, other = _model(5), _model(5), _model(5)

@@ -70,13 +70,24 @@ def reproduce_ica(
     seed: Annotated[int, typer.Option(help="Seed of data, initialisation and batches.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+    stop_at_train_accuracy: Annotated[
+        str | None,
+        typer.Option(
+            help="Stop training at this training accuracy (profiles: 1.0, as the original code), "
+            "or 'off' to stop on the validation split only."
+        ),
+    ] = None,
 ) -> None:
     """Input-cell attention, Table 1: WJac / Euc / Acc beside the published numbers."""
     from salience.experiments.ica import resolve_profile, run_ica
     from salience.training import resolve_device
 
     settings = resolve_profile(
-        profile, datasets=_split_list(datasets), models=_split_list(models), max_epochs=max_epochs
+        profile,
+        datasets=_split_list(datasets),
+        models=_split_list(models),
+        max_epochs=max_epochs,
+        **_train_accuracy_override(stop_at_train_accuracy),
     )
     resolve_device(device)
     run_dir = out or Path("runs") / f"ica-{settings.name}"
@@ -88,6 +99,20 @@ def reproduce_ica(
         results = run_ica(run_dir, settings, seed=seed, device=device, events=progress.events())
     _print_ica_table(results)
     console.print(f"Table, heatmaps, profiles and checkpoints in [bold]{run_dir}[/]")
+
+
+def _train_accuracy_override(value: str | None) -> dict[str, float | None]:
+    if value is None:
+        return {}
+    if value.strip().lower() in ("off", "none"):
+        return {"stop_at_train_accuracy": None}
+    try:
+        accuracy = float(value)
+    except ValueError:
+        accuracy = float("nan")
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"stop_at_train_accuracy: expected a number in [0, 1] or 'off', got {value!r}")
+    return {"stop_at_train_accuracy": accuracy}
 
 
 class _SuiteProgress:

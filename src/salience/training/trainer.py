@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from salience._validation import check_finite, check_ndim, check_positive_int
+from salience._validation import check_finite, check_fraction, check_ndim, check_positive_int
 from salience.data.dataset import Dataset
 from salience.training.device import check_device_name, resolve_device
 
@@ -39,6 +39,10 @@ class TrainConfig:
         seed: seeds the minibatch order and dropout; the same seed gives the same weights on CPU.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         weight_decay: Adam's L2 penalty.
+        stop_at_train_accuracy: if set, also stop after the first epoch whose accuracy on the whole
+            training split (eval mode) reaches this value. This is the input-cell attention code's
+            rule (it stopped at 100% training accuracy); saliency maps of such barely-trained models
+            differ from those of models trained to a validation optimum (see docs/results-ica.md).
 
     Example:
         >>> TrainConfig(max_epochs=10).to_dict()["max_epochs"]
@@ -52,6 +56,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     weight_decay: float = 0.0
+    stop_at_train_accuracy: float | None = None
 
     def __post_init__(self) -> None:
         check_positive_int(self.max_epochs, "max_epochs")
@@ -65,6 +70,8 @@ class TrainConfig:
             if not math.isfinite(value):
                 raise ValueError(f"{name}: expected a finite number, got {value!r}")
         self.device = check_device_name(self.device)
+        if self.stop_at_train_accuracy is not None:
+            check_fraction(self.stop_at_train_accuracy, "stop_at_train_accuracy", open_high=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-serialisable dict."""
@@ -195,7 +202,11 @@ def fit(
                 on_epoch(report)
             waited = epoch - best_epoch
             perfect = best_acc == 1.0 and waited >= min(config.patience, PERFECT_PATIENCE)
-            if epoch < config.max_epochs and (waited >= config.patience or perfect):
+            learned = (
+                config.stop_at_train_accuracy is not None
+                and _score(model, x, y, lengths, _EVAL_BATCH)[1] >= config.stop_at_train_accuracy
+            )
+            if epoch < config.max_epochs and (waited >= config.patience or perfect or learned):
                 stopped_early = True
                 break
     model.load_state_dict(best_state)
