@@ -256,3 +256,17 @@ def test_bad_lengths_name_the_argument(lengths):
     model = _build("lstm").eval()
     with pytest.raises((ValueError, TypeError), match=r"^lengths: "):
         model(torch.randn(2, 7, 5), lengths)
+
+
+def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():
+    state = torch.random.get_rng_state()
+    first = build_model("ica-lstm", n_features=4, n_classes=2, r=2, d_a=3, seed=11)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    second = build_model("ica-lstm", n_features=4, n_classes=2, r=2, d_a=3, seed=11)
+    other = build_model("ica-lstm", n_features=4, n_classes=2, r=2, d_a=3, seed=12)
+    for (name, a), b in zip(first.state_dict().items(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    assert any(
+        not torch.equal(a, c)
+        for a, c in zip(first.state_dict().values(), other.state_dict().values(), strict=True)
+    )

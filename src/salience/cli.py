@@ -224,8 +224,6 @@ def train(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ) -> None:
     """Train a model (standardised per cell, validation split for model selection) and save it."""
-    import torch
-
     from salience.data import Dataset, Standardizer, split_dataset
     from salience.models import build_model
     from salience.training import TrainConfig, fit, save_checkpoint
@@ -236,11 +234,9 @@ def train(
     config = TrainConfig(
         max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device
     )
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        network = build_model(
-            model, n_features=dataset.n_features, n_classes=dataset.n_classes, **_parse_options(option)
-        )
+    network = build_model(
+        model, n_features=dataset.n_features, n_classes=dataset.n_classes, seed=seed, **_parse_options(option)
+    )
     result = fit(network, scaler.transform(splits.train), scaler.transform(splits.validation), config)
     save_checkpoint(
         out, network, standardizer=scaler,

@@ -269,11 +269,13 @@ def _artefacts(run_dir: Path, key: TaskKey) -> _Artefacts:
 def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
     splits, scaler = prepared
     started = time.perf_counter()
-    with torch.random.fork_rng():
-        torch.manual_seed(key.seed)
-        model = build_model(
-            key.model, n_features=profile.n_features, n_classes=2, **_model_options(key.model, profile)
-        )
+    model = build_model(
+        key.model,
+        n_features=profile.n_features,
+        n_classes=2,
+        seed=key.seed,
+        **_model_options(key.model, profile),
+    )
     config = TrainConfig(
         max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
         patience=profile.patience, seed=key.seed, device=device,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from torch import nn
 
 from salience._validation import check_choice
@@ -50,8 +51,12 @@ def model_label(name: str) -> str:
     return MODELS[name].label if name in MODELS else name
 
 
-def build_model(name: str, *, n_features: int, n_classes: int, **options: Any) -> nn.Module:
+def build_model(
+    name: str, *, n_features: int, n_classes: int, seed: int | None = None, **options: Any
+) -> nn.Module:
     """Build model ``name`` for F = ``n_features`` inputs and C = ``n_classes`` classes.
+
+    With ``seed`` the initial weights are drawn from that seed without touching the global RNG.
 
     The model gets a ``config`` attribute (name, sizes, options) from which
     :func:`build_model` rebuilds it, as checkpoints do.
@@ -73,6 +78,9 @@ def build_model(name: str, *, n_features: int, n_classes: int, **options: Any) -
             k for k in accepted if k not in spec.implied and k not in ("n_features", "n_classes")
         )
         raise ValueError(f"options: {name!r} does not take {unknown}; it takes {allowed}")
-    model = spec.factory(n_features=n_features, n_classes=n_classes, **spec.implied, **options)
+    with torch.random.fork_rng(enabled=seed is not None):
+        if seed is not None:
+            torch.manual_seed(seed)
+        model = spec.factory(n_features=n_features, n_classes=n_classes, **spec.implied, **options)
     model.config = {"name": name, "n_features": n_features, "n_classes": n_classes, "options": dict(options)}
     return model
