@@ -44,6 +44,14 @@ _RECURRENT_LABELS = {
 }
 for _name, _label in _RECURRENT_LABELS.items():
     register_model(_name, RecurrentClassifier, _label, **recurrent_options(_name))
+# The supplement's partial-attention experiment (Figure 3): attention on the last 10 steps only.
+register_model(
+    "ica-lstm-partial",
+    RecurrentClassifier,
+    "LSTM+partial in.cell (last 10)",
+    **recurrent_options("ica-lstm"),
+    partial_steps=10,
+)
 
 
 def model_label(name: str) -> str:
