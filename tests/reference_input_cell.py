@@ -28,7 +28,8 @@ def input_cell_loop(attention: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
     At step t: A_t = softmax over the t+1 prefix positions of each hop's scores (r × (t+1)),
     M_t = A_t X_{≤t} (r × F), then the hop mean (D = F) or vec(M_t) / ‖vec(M_t)‖₂ (D = r·F).
-    With ``partial_steps`` = P, steps t < T − P use M_t[k] = x_t for every hop k.
+    With ``partial_steps`` = P, attention covers only the window of the last P steps: steps
+    t < T − P use M_t[k] = x_t for every hop k, later steps attend over x_{T−P} … x_t.
     """
     batch, n_steps, n_features = x.shape
     r = attention.w2.weight.shape[0]
@@ -39,7 +40,7 @@ def input_cell_loop(attention: nn.Module, x: torch.Tensor) -> torch.Tensor:
         if t < window_start:
             matrix = x[:, t].unsqueeze(1).expand(batch, r, n_features)
         else:
-            prefix = x[:, : t + 1]  # (B, t+1, F)
+            prefix = x[:, window_start : t + 1]  # (B, t+1, F), or the window's part of it
             scores = attention_scores_loop(attention, prefix)  # (B, t+1, r)
             weights = torch.softmax(scores, dim=1).transpose(1, 2)  # (B, r, t+1), rows sum to 1
             matrix = weights @ prefix  # (B, r, F)

@@ -90,8 +90,11 @@ def test_single_step_and_single_sample(pooling):
 
 @pytest.mark.parametrize("pooling", ["mean", "flatten"])
 @pytest.mark.parametrize("block_size", [1, 3, 11, 40])
-def test_huge_scores_take_the_running_max_path_and_match_loop(pooling, block_size, monkeypatch):
-    module = _attention(pooling, block_size=block_size)
+@pytest.mark.parametrize("partial_steps", [None, 5])
+def test_huge_scores_take_the_running_max_path_and_match_loop(
+    pooling, block_size, partial_steps, monkeypatch
+):
+    module = _attention(pooling, block_size=block_size, partial_steps=partial_steps)
     with torch.no_grad():
         module.w2.weight.mul_(1e4)
     x = _input(n_steps=11)

@@ -47,9 +47,11 @@ class InputCellAttention(nn.Module):
         r: attention hops.
         d_a: hidden size of the attention MLP.
         pooling: ``"flatten"`` (D = r·F, L2-normalised per step) or ``"mean"`` (D = F).
-        partial_steps: if given, only the last ``partial_steps`` steps attend over their prefix;
-            earlier steps see only their own input (every hop puts weight 1 on x_t), as in the
-            supplement's partial-attention experiment.
+        partial_steps: if given, attention is applied only to the last ``partial_steps`` steps
+            and covers only them: step t of that window attends over the window's steps up to t,
+            and earlier steps see only their own input (every hop puts weight 1 on x_t). This is
+            the supplement's partial-attention experiment (Figure 3); early inputs then reach the
+            output only through the LSTM's recurrence, so their saliency still vanishes.
         block_size: steps per block of the linear-memory computation.
 
     Attributes:
@@ -103,39 +105,40 @@ class InputCellAttention(nn.Module):
         if x.shape[-1] != self.n_features:
             raise ValueError(f"x: expected {self.n_features} features, got {x.shape[-1]}")
         s = self.scores(x)
+        window = self._window(x, lengths)
         scores = s.detach()
         spread = float((scores.amax(dim=1) - scores.amin(dim=1)).max()) if s.numel() else 0.0
         if spread <= _safe_spread(s.dtype):
-            pooled = _prefix_attention_shifted(s, x, self.pooling, self.block_size)
+            pooled = _prefix_attention_shifted(s, x, self.pooling, self.block_size, window)
         else:
-            pooled = _prefix_attention_running_max(s, x, self.block_size)
+            pooled = _prefix_attention_running_max(s, x, self.block_size, window)
             if self.pooling == "mean":
                 pooled = pooled.mean(dim=2)
             else:
                 pooled = pooled.flatten(start_dim=2)
                 pooled = pooled / pooled.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-        if self.partial_steps is not None:
-            pooled = self._only_self_before_window(pooled, x, lengths)
+        if window is not None:
+            pooled = self._only_self_before(window, pooled, x)
         return pooled
 
-    def _only_self_before_window(
-        self, pooled: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | None
-    ) -> torch.Tensor:
-        """Steps before each sample's last ``partial_steps`` attend only to themselves (M_t[k] = x_t)."""
+    def _window(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor | None:
+        """Bool (B, T, 1), True on each sample's last ``partial_steps`` valid steps (None: all)."""
+        if self.partial_steps is None:
+            return None
         n_steps = x.shape[1]
         ends = (
             torch.full((x.shape[0],), n_steps, device=x.device) if lengths is None else lengths.to(x.device)
         )
-        before = torch.arange(n_steps, device=x.device).unsqueeze(0) < (ends - self.partial_steps).unsqueeze(
-            1
-        )
-        if not bool(before.any()):
-            return pooled
+        steps = torch.arange(n_steps, device=x.device).unsqueeze(0)
+        return (steps >= (ends - self.partial_steps).unsqueeze(1)).unsqueeze(-1)
+
+    def _only_self_before(self, window: torch.Tensor, pooled: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Steps before the window attend only to themselves (M_t[k] = x_t for every hop k)."""
         own = x
         if self.pooling == "flatten":
             # vec of r copies of x_t, L2-normalised like every other flattened step
             own = x.repeat(1, 1, self.r) / (math.sqrt(self.r) * x.norm(dim=-1, keepdim=True)).clamp_min(1e-12)
-        return torch.where(before.unsqueeze(-1), own, pooled)
+        return torch.where(window, pooled, own)
 
     def extra_repr(self) -> str:
         window = f", partial_steps={self.partial_steps}" if self.partial_steps else ""
@@ -148,25 +151,28 @@ def _safe_spread(dtype: torch.dtype) -> float:
 
 
 def _prefix_attention_shifted(
-    s: torch.Tensor, x: torch.Tensor, pooling: str, block_size: int
+    s: torch.Tensor, x: torch.Tensor, pooling: str, block_size: int, window: torch.Tensor | None = None
 ) -> torch.Tensor:
     """Prefix attention with one shift per (sample, hop), pooled.
 
     Returns (B, T, r·F), L2-normalised per step, for flatten; (B, T, F) for mean.
     """
     e = torch.exp(s - s.amax(dim=1, keepdim=True).detach())  # (B, T, r), in (0, 1]
-    denominator = torch.cumsum(e, dim=1)  # (B, T, r)
+    if window is not None:  # prefixes start at the window: steps before it weigh nothing
+        e = e * window
+    denominator = torch.cumsum(e, dim=1)  # (B, T, r); zero only before a window
+    positive = denominator > 0
+    inverse_d = torch.where(positive, 1.0 / torch.where(positive, denominator, 1.0), 0.0)
     if pooling == "flatten":
         # vec(M_t) / ||vec(M_t)|| with M_t[k] = N_tk / D_tk: one scale 1 / (D_tk ||M_t||) per (t, k),
         # applied once to the (B, T, r, F) prefix sums N, instead of dividing twice.
         numerator = torch.cumsum(e.unsqueeze(-1) * x.unsqueeze(2), dim=1)  # (B, T, r, F)
-        inverse_d = 1.0 / denominator
         norm_sq = (numerator.square().sum(dim=-1) * inverse_d.square()).sum(dim=-1, keepdim=True)
         scale = inverse_d * torch.rsqrt(norm_sq.clamp_min(1e-24))  # (B, T, r)
         return (numerator * scale.unsqueeze(-1)).flatten(start_dim=2)
     # Mean over hops: m_t = Σ_j [Σ_k e_jk / (r D_tk)] x_j, computed block by block so that no
     # T × T matrix is ever formed; `carry` holds Σ_{j < block} e_jk x_j for every hop k.
-    inverse = 1.0 / (denominator * s.shape[-1])  # (B, T, r)
+    inverse = inverse_d / s.shape[-1]  # (B, T, r)
     # `split` rather than slicing: the backward of a slice materialises a zero tensor of the whole
     # sequence per block (quadratic in T); the backward of split concatenates once.
     blocks = zip(
@@ -185,13 +191,18 @@ def _prefix_attention_shifted(
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
 
 
-def _prefix_attention_running_max(s: torch.Tensor, x: torch.Tensor, block_size: int) -> torch.Tensor:
+def _prefix_attention_running_max(
+    s: torch.Tensor, x: torch.Tensor, block_size: int, window: torch.Tensor | None = None
+) -> torch.Tensor:
     """Per-hop prefix attention (B, T, r, F), stable for any scores.
 
     Each row t is shifted by the running maximum of its own prefix, so its largest weight is
     exactly 1 and nothing underflows to an empty sum. Blocks of ``block_size`` rows carry the
-    running maximum, numerator and denominator of everything before them.
+    running maximum, numerator and denominator of everything before them. Steps outside ``window``
+    (B, T, 1) get no weight; a row whose prefix holds no weighted step returns zeros.
     """
+    if window is not None:
+        s = s.masked_fill(~window, -math.inf)
     prev_max = prev_num = prev_den = None
     outputs = []
     for sb, xb in zip(s.transpose(1, 2).split(block_size, dim=2), x.split(block_size, dim=1), strict=True):
@@ -199,16 +210,20 @@ def _prefix_attention_running_max(s: torch.Tensor, x: torch.Tensor, block_size: 
         row_max = torch.cummax(sb.detach(), dim=-1).values  # (B, r, L)
         if prev_max is not None:
             row_max = torch.maximum(row_max, prev_max.unsqueeze(-1))
+        # Rows whose prefix is all -inf (before a window) shift by 0: their weights are exp(-inf) = 0.
+        shift = torch.where(torch.isfinite(row_max), row_max, 0.0)
         causal = torch.ones(length, length, dtype=torch.bool, device=s.device).tril()
-        exponent = (sb.unsqueeze(2) - row_max.unsqueeze(-1)).masked_fill(~causal, -math.inf)
+        exponent = (sb.unsqueeze(2) - shift.unsqueeze(-1)).masked_fill(~causal, -math.inf)
         weights = torch.exp(exponent)  # (B, r, L rows, L cols)
         numerator = torch.einsum("bktj,bjf->btkf", weights, xb)
         denominator = weights.sum(dim=-1)  # (B, r, L)
         if prev_max is not None:
-            scale = torch.exp(prev_max.unsqueeze(-1) - row_max)  # (B, r, L)
+            scale = torch.exp(prev_max.unsqueeze(-1) - shift)  # (B, r, L)
             numerator = numerator + torch.einsum("bkt,bkf->btkf", scale, prev_num)
             denominator = denominator + scale * prev_den.unsqueeze(-1)
-        outputs.append(numerator / denominator.transpose(1, 2).unsqueeze(-1))
+        outputs.append(
+            numerator / denominator.transpose(1, 2).unsqueeze(-1).clamp_min(torch.finfo(s.dtype).tiny)
+        )
         prev_max = row_max[:, :, -1]
         prev_num = numerator[:, -1]  # (B, r, F), relative to prev_max
         prev_den = denominator[:, :, -1]
