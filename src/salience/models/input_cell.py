@@ -175,19 +175,23 @@ def _prefix_attention_shifted(
     inverse = inverse_d / s.shape[-1]  # (B, T, r)
     # `split` rather than slicing: the backward of a slice materialises a zero tensor of the whole
     # sequence per block (quadratic in T); the backward of split concatenates once.
-    blocks = zip(
-        e.split(block_size, dim=1), x.split(block_size, dim=1), inverse.split(block_size, dim=1), strict=True
+    blocks = list(
+        zip(
+            e.split(block_size, dim=1),
+            x.split(block_size, dim=1),
+            inverse.split(block_size, dim=1),
+            strict=True,
+        )
     )
     carry = None
     outputs = []
-    for e_block, x_block, inv_block in blocks:
+    for index, (e_block, x_block, inv_block) in enumerate(blocks):
         weights = torch.tril(inv_block @ e_block.transpose(1, 2))  # (B, L, L), row t, column j ≤ t
-        out = weights @ x_block
-        if carry is not None:
-            out = out + inv_block @ carry
+        out = weights @ x_block if carry is None else torch.baddbmm(weights @ x_block, inv_block, carry)
         outputs.append(out)
-        block_sum = e_block.transpose(1, 2) @ x_block  # (B, r, F)
-        carry = block_sum if carry is None else carry + block_sum
+        if index + 1 < len(blocks):  # the last block's sum would carry into nothing
+            block_sum = e_block.transpose(1, 2) @ x_block  # (B, r, F)
+            carry = block_sum if carry is None else carry + block_sum
     return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
 
 
