@@ -326,7 +326,7 @@ def evaluate(
             saliency = torch.from_numpy(stored["attributions"])
         mask = torch.from_numpy(dataset.mask)
         scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
-        scores["euc"] = float(euclidean_distance(saliency, mask).mean())
+        scores["euc"] = float(euclidean_distance(saliency, mask).nanmean())  # NaN: sample with empty mask
     if checkpoint is not None:
         from salience.training import load_checkpoint, predict_logits
 

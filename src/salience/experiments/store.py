@@ -58,21 +58,15 @@ class TaskKey:
 
 
 @dataclass(frozen=True)
-class ResultRow:
-    """One stored metric value."""
+class ResultRow(TaskKey):
+    """One stored metric value of a task."""
 
-    suite: str
-    dataset: str
-    model: str
-    training: str
-    method: str
-    seed: int
     metric: str
     value: float | None
 
     @property
     def key(self) -> TaskKey:
-        return TaskKey(self.suite, self.dataset, self.model, self.training, self.method, self.seed)
+        return TaskKey(*(getattr(self, f.name) for f in fields(TaskKey)))
 
 
 _COLUMNS = [f.name for f in fields(ResultRow)]

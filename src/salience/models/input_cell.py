@@ -107,9 +107,10 @@ class InputCellAttention(nn.Module):
         s = self.scores(x)
         window = self._window(x, lengths)
         scores = s.detach()
-        spread = float((scores.amax(dim=1) - scores.amin(dim=1)).max()) if s.numel() else 0.0
+        highest = scores.amax(dim=1, keepdim=True)  # (B, 1, r): the shift of the fast path
+        spread = float((highest - scores.amin(dim=1, keepdim=True)).max()) if s.numel() else 0.0
         if spread <= _safe_spread(s.dtype):
-            pooled = _prefix_attention_shifted(s, x, self.pooling, self.block_size, window)
+            pooled = _prefix_attention_shifted(s, x, self.pooling, self.block_size, window, highest)
         else:
             pooled = _prefix_attention_running_max(s, x, self.block_size, window)
             if self.pooling == "mean":
@@ -151,13 +152,21 @@ def _safe_spread(dtype: torch.dtype) -> float:
 
 
 def _prefix_attention_shifted(
-    s: torch.Tensor, x: torch.Tensor, pooling: str, block_size: int, window: torch.Tensor | None = None
+    s: torch.Tensor,
+    x: torch.Tensor,
+    pooling: str,
+    block_size: int,
+    window: torch.Tensor | None = None,
+    highest: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Prefix attention with one shift per (sample, hop), pooled.
 
-    Returns (B, T, r·F), L2-normalised per step, for flatten; (B, T, F) for mean.
+    Returns (B, T, r·F), L2-normalised per step, for flatten; (B, T, F) for mean. ``highest``
+    (B, 1, r), the detached per-hop maximum score, is computed here unless the caller has it.
     """
-    e = torch.exp(s - s.amax(dim=1, keepdim=True).detach())  # (B, T, r), in (0, 1]
+    if highest is None:
+        highest = s.detach().amax(dim=1, keepdim=True)
+    e = torch.exp(s - highest)  # (B, T, r), in (0, 1]
     if window is not None:  # prefixes start at the window: steps before it weigh nothing
         e = e * window
     denominator = torch.cumsum(e, dim=1)  # (B, T, r); zero only before a window
