@@ -1,4 +1,4 @@
-"""Per-cell standardisation fitted on the training split only (one mean and std per (t, f))."""
+"""Per-cell scaling fitted on the training split only: standardisation and min-max, per (t, f)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salience._validation import check_ndim
+from salience._validation import check_finite, check_ndim, check_same_shape
 from salience.data.dataset import Dataset
 
 
@@ -56,6 +56,88 @@ class Standardizer:
         """Standardise a raw (N, T, F) array."""
         check_ndim(x, "x", 3, "(N, T, F)")
         return ((x - self.mean) / self.std).astype(np.float32)
+
+
+@dataclass
+class MinMaxScaler:
+    """x' = (x - min[t, f]) / (max[t, f] - min[t, f]), extrema from the training split.
+
+    The benchmark's preprocessing (scikit-learn's ``MinMaxScaler`` on the flattened (N, T·F) matrix):
+    training cells map into [0, 1]; cells whose training range is 0 use range 1, as scikit-learn
+    does. Padding beyond ``lengths`` is ignored when fitting (a cell with no valid value gets min 0,
+    range 1) and left at zero by :meth:`transform`. Extrema are kept in float64; outputs are float32.
+
+    Example:
+        >>> import numpy as np
+        >>> train = Dataset(np.array([[[1.0]], [[3.0]], [[2.0]]]), np.array([0, 1, 0]))
+        >>> scaler = MinMaxScaler.fit(train)
+        >>> scaler.transform(train).x[:, 0, 0].tolist()
+        [0.0, 1.0, 0.5]
+    """
+
+    data_min: np.ndarray
+    data_max: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.data_min = np.asarray(self.data_min, dtype=np.float64)
+        self.data_max = np.asarray(self.data_max, dtype=np.float64)
+        check_ndim(self.data_min, "data_min", 2, "(T, F)")
+        check_same_shape(self.data_max, "data_max", self.data_min, "data_min")
+        check_finite(self.data_min, "data_min")
+        check_finite(self.data_max, "data_max")
+        if (self.data_max < self.data_min).any():
+            raise ValueError("data_max: expected values >= data_min")
+
+    @classmethod
+    def fit(cls, train: Dataset) -> MinMaxScaler:
+        """Fit the per-cell minimum and maximum on ``train`` (valid time steps only)."""
+        x = train.x.astype(np.float64)
+        valid = _valid_cells(train)
+        low = np.where(valid, x, np.inf).min(axis=0, initial=np.inf)
+        high = np.where(valid, x, -np.inf).max(axis=0, initial=-np.inf)
+        empty = ~np.isfinite(low)
+        low[empty], high[empty] = 0.0, 0.0
+        return cls(data_min=low, data_max=high)
+
+    @property
+    def data_range(self) -> np.ndarray:
+        """max - min per cell, with 0 replaced by 1 (the divisor actually used)."""
+        spread = self.data_max - self.data_min
+        return np.where(spread == 0, 1.0, spread)
+
+    def transform(self, dataset: Dataset) -> Dataset:
+        """Scale ``dataset`` (which must have the fitted (T, F)); padding stays zero."""
+        scaled = self.transform_array(dataset.x)
+        return dataset.with_x(np.where(_valid_cells(dataset), scaled, 0.0).astype(np.float32))
+
+    def transform_array(self, x: np.ndarray) -> np.ndarray:
+        """Scale a raw (N, T, F) array."""
+        self._check_cells(x)
+        return ((np.asarray(x, dtype=np.float64) - self.data_min) / self.data_range).astype(np.float32)
+
+    def inverse_transform_array(self, x: np.ndarray) -> np.ndarray:
+        """Map a scaled (N, T, F) array back to raw values."""
+        self._check_cells(x)
+        return (np.asarray(x, dtype=np.float64) * self.data_range + self.data_min).astype(np.float32)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-serialisable record of the fitted extrema."""
+        return {"kind": "minmax", "data_min": self.data_min.tolist(), "data_max": self.data_max.tolist()}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, object]) -> MinMaxScaler:
+        """The scaler recorded by :meth:`to_dict`."""
+        if not isinstance(record, dict) or record.get("kind") != "minmax":
+            raise ValueError("record: expected a dict written by MinMaxScaler.to_dict (kind 'minmax')")
+        return cls(data_min=np.asarray(record["data_min"]), data_max=np.asarray(record["data_max"]))
+
+    def _check_cells(self, x: np.ndarray) -> None:
+        check_ndim(x, "x", 3, "(N, T, F)")
+        if tuple(x.shape[1:]) != self.data_min.shape:
+            raise ValueError(
+                f"x: expected (N, {self.data_min.shape[0]}, {self.data_min.shape[1]}) to match the "
+                f"fitted scaler, got {tuple(x.shape)}"
+            )
 
 
 def _valid_cells(dataset: Dataset) -> np.ndarray:
