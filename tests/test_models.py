@@ -14,7 +14,15 @@ SMALL = {"hidden_size": 4, "attn_r": 3, "attn_d_a": 5}
 SMALL_ICA = {**SMALL, "r": 3, "d_a": 4}
 
 
+SMALL_OTHERS = {
+    "tcn": {"hidden_size": 4, "last_channels": 6},
+    "transformer": {"n_layers": 2, "n_heads": 1, "d_ff": 8},
+}
+
+
 def _options(name: str) -> dict:
+    if name in SMALL_OTHERS:
+        return dict(SMALL_OTHERS[name])
     return dict(SMALL_ICA) if name.startswith("ica") else dict(SMALL)
 
 

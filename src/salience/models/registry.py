@@ -12,6 +12,8 @@ from torch import nn
 
 from salience._validation import check_choice
 from salience.models.recurrent import RecurrentClassifier, recurrent_options
+from salience.models.tcn import TCNClassifier
+from salience.models.transformer import TransformerClassifier
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ register_model(
     **recurrent_options("ica-lstm"),
     partial_steps=10,
 )
+# The time-series benchmark's convolutional and attention models (§2.5 of the original's behaviour).
+register_model("tcn", TCNClassifier, "TCN")
+register_model("transformer", TransformerClassifier, "Transformer")
 
 
 def model_label(name: str) -> str:
