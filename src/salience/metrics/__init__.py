@@ -3,21 +3,62 @@
 - :mod:`salience.metrics.ground_truth`: agreement with known informative cells, per sample —
   :func:`weighted_jaccard`, :func:`euclidean_distance`, and the shared per-sample min-max
   :func:`normalize_saliency` (ŝ);
+- :mod:`salience.metrics.masks`: the benchmark's masks by cumulative saliency mass —
+  :func:`saliency_mass_masks`, :func:`saliency_mass_counts`;
+- :mod:`salience.metrics.precision_recall`: saliency-weighted precision and recall at cell, time and
+  feature level — :func:`weighted_precision_recall`, :func:`precision_recall_curve`, :func:`aup`,
+  :func:`aur`, :func:`aupr`, :func:`ground_truth_scores` (all at once), :func:`diff_scores`;
+- :mod:`salience.metrics.masked_accuracy`: the accuracy drop — :func:`masked_accuracy_curve`,
+  :func:`masked_accuracy_area`;
+- :mod:`salience.metrics.distribution`: :func:`saliency_distribution`;
 - :mod:`salience.metrics.temporal`: where saliency falls in time — :func:`saliency_over_time`
   (vanishing-saliency profile), :func:`class_mean_saliency`, :func:`late_mass_fraction`;
-- :mod:`salience.metrics.classification`: :func:`accuracy`.
+- :mod:`salience.metrics.classification`: :func:`accuracy`;
+- :mod:`salience.metrics.catalog`: what each stored metric means — :data:`METRICS`,
+  :data:`LEVEL_METRICS`, :func:`metric_info`.
 """
 
+from salience.metrics.catalog import LEVEL_METRICS, METRICS, MetricInfo, metric_info
 from salience.metrics.classification import accuracy
+from salience.metrics.distribution import saliency_distribution
 from salience.metrics.ground_truth import euclidean_distance, normalize_saliency, weighted_jaccard
+from salience.metrics.masked_accuracy import ACCURACY_LEVELS, masked_accuracy_area, masked_accuracy_curve
+from salience.metrics.masks import MASS_LEVELS, saliency_mass_counts, saliency_mass_masks
+from salience.metrics.precision_recall import (
+    aup,
+    aupr,
+    aur,
+    diff_scores,
+    ground_truth_scores,
+    precision_recall_curve,
+    weighted_precision_recall,
+)
 from salience.metrics.temporal import class_mean_saliency, late_mass_fraction, saliency_over_time
 
 __all__ = [
+    "ACCURACY_LEVELS",
+    "LEVEL_METRICS",
+    "MASS_LEVELS",
+    "METRICS",
+    "MetricInfo",
     "accuracy",
+    "aup",
+    "aupr",
+    "aur",
     "class_mean_saliency",
+    "diff_scores",
     "euclidean_distance",
+    "ground_truth_scores",
     "late_mass_fraction",
+    "masked_accuracy_area",
+    "masked_accuracy_curve",
+    "metric_info",
     "normalize_saliency",
+    "precision_recall_curve",
+    "saliency_distribution",
+    "saliency_mass_counts",
+    "saliency_mass_masks",
     "saliency_over_time",
     "weighted_jaccard",
+    "weighted_precision_recall",
 ]
