@@ -48,3 +48,23 @@ def test_bad_input(tmp_path):
     broken.write_bytes(b"this is not a database" * 100)
     with pytest.raises(ValueError, match="store"):
         ResultStore(broken)
+
+
+def test_task_log_records_how_tasks_ended_and_keeps_results_clean(tmp_path):
+    store = ResultStore(tmp_path / "r.sqlite")
+    other = TaskKey("ica", "middle", "lstm", "traditional", "gradient", 0)
+    store.put(KEY, {"wjac": 0.1}, seconds=1.5, worker="w1")
+    store.log(other, "failed", message="RuntimeError: boom")
+    log = {record.key: record for record in store.task_log("ica")}
+    assert (log[KEY].status, log[KEY].seconds, log[KEY].worker) == ("done", 1.5, "w1")
+    assert (log[other].status, log[other].message) == ("failed", "RuntimeError: boom")
+    assert store.done_keys("ica") == {KEY}
+    # A later failure of a task that had results removes them: results never mix two attempts.
+    store.log(KEY, "skipped", message="under threshold")
+    assert store.get(KEY) == {} and store.done_keys() == set()
+    assert {r.key: r.status for r in store.task_log()} == {KEY: "skipped", other: "failed"}
+    # Success after failure: one log row per task, now done.
+    store.put(other, {"wjac": 0.2})
+    assert [(r.key, r.status) for r in store.task_log() if r.key == other] == [(other, "done")]
+    with pytest.raises(ValueError, match="status"):
+        store.log(KEY, "finished")

@@ -338,3 +338,17 @@ def test_resolve_device(monkeypatch):
     assert resolve_device("cuda:0") == torch.device("cuda:0")
     with pytest.raises(ValueError, match="only 1 CUDA"):
         resolve_device("cuda:3")
+
+
+def test_stop_at_validation_accuracy(parts):
+    # Stop at the first epoch whose validation accuracy reaches the threshold, and not before.
+    model = _model()
+    seen = []
+    config = TrainConfig(
+        max_epochs=60, lr=0.02, batch_size=16, patience=60, stop_at_validation_accuracy=0.9, **CPU
+    )
+    result = fit(model, parts.train, parts.validation, config, on_epoch=lambda r: seen.append(r.val_accuracy))
+    assert seen[-1] >= 0.9 and all(acc < 0.9 for acc in seen[:-1])
+    assert result.epochs_run == len(seen) < 60
+    with pytest.raises(ValueError, match="stop_at_validation_accuracy"):
+        TrainConfig(stop_at_validation_accuracy=-0.1)

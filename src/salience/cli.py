@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.exceptions import TyperException
+
+from salience._console import console, err_console, split_list
+from salience.bench_cli import bench_app
 
 app = typer.Typer(
     name="salience",
@@ -30,13 +32,7 @@ data_app = typer.Typer(help="Make and inspect datasets.", no_args_is_help=True)
 app.add_typer(reproduce_app, name="reproduce")
 app.add_typer(data_app, name="data")
 
-# Off a terminal (CI logs, pipes) tables get a fixed width instead of rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 120)
-err_console = Console(stderr=True)
-
-
-def _split_list(value: str | None) -> list[str] | None:
-    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+app.add_typer(bench_app, name="bench")
 
 
 def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -84,8 +80,8 @@ def reproduce_ica(
 
     settings = resolve_profile(
         profile,
-        datasets=_split_list(datasets),
-        models=_split_list(models),
+        datasets=split_list(datasets),
+        models=split_list(models),
         max_epochs=max_epochs,
         **_train_accuracy_override(stop_at_train_accuracy),
     )

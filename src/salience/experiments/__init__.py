@@ -1,6 +1,14 @@
 """Named suites (paper reproductions) and the SQLite results store."""
 
 from salience.experiments.published import PublishedScore, ica_table1
-from salience.experiments.store import ResultRow, ResultStore, TaskKey
+from salience.experiments.store import TASK_STATUSES, ResultRow, ResultStore, TaskKey, TaskRecord
 
-__all__ = ["PublishedScore", "ResultRow", "ResultStore", "TaskKey", "ica_table1"]
+__all__ = [
+    "TASK_STATUSES",
+    "PublishedScore",
+    "ResultRow",
+    "ResultStore",
+    "TaskKey",
+    "TaskRecord",
+    "ica_table1",
+]

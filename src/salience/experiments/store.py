@@ -4,6 +4,11 @@ One row per (suite, dataset, model, training, method, seed, metric). All metrics
 written in one transaction, so a task is either fully recorded or absent: a suite that is killed
 and run again computes only the tasks that have no rows, and never duplicates a row.
 
+A second table, the task log, records how each task last ended (``done``, ``failed``, ``skipped``),
+its wall time, the worker and the error message. It is kept apart from the results so that the
+results of a resumed run are identical to those of an uninterrupted one (times differ, values do
+not).
+
 Example:
     >>> import tempfile, pathlib
     >>> store = ResultStore(pathlib.Path(tempfile.mkdtemp()) / "results.sqlite")
@@ -42,7 +47,23 @@ CREATE TABLE IF NOT EXISTS results (
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (suite, dataset, model, training, method, seed, metric)
 );
+CREATE TABLE IF NOT EXISTS task_log (
+    suite TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    model TEXT NOT NULL,
+    training TEXT NOT NULL,
+    method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    seconds REAL,
+    worker TEXT,
+    message TEXT,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (suite, dataset, model, training, method, seed)
+);
 """
+
+TASK_STATUSES = ("done", "failed", "skipped")
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,21 @@ class TaskKey:
     method: str
     seed: int
 
+    @property
+    def key(self) -> TaskKey:
+        """The task's key alone (for the rows and records that extend it)."""
+        return TaskKey(*(getattr(self, f.name) for f in fields(TaskKey)))
+
+
+@dataclass(frozen=True)
+class TaskRecord(TaskKey):
+    """How a task last ended: ``status`` is one of :data:`TASK_STATUSES`."""
+
+    status: str
+    seconds: float | None
+    worker: str | None
+    message: str | None
+
 
 @dataclass(frozen=True)
 class ResultRow(TaskKey):
@@ -63,10 +99,6 @@ class ResultRow(TaskKey):
 
     metric: str
     value: float | None
-
-    @property
-    def key(self) -> TaskKey:
-        return TaskKey(*(getattr(self, f.name) for f in fields(TaskKey)))
 
 
 _COLUMNS = [f.name for f in fields(ResultRow)]
@@ -89,14 +121,70 @@ class ResultStore:
         except sqlite3.DatabaseError as err:
             raise ValueError(f"store: {self.path} is not a usable results database ({err})") from None
 
-    def put(self, key: TaskKey, metrics: Mapping[str, float | None]) -> None:
-        """Record every metric of ``key`` in one transaction (replacing earlier values)."""
+    def put(
+        self,
+        key: TaskKey,
+        metrics: Mapping[str, float | None],
+        *,
+        seconds: float | None = None,
+        worker: str | None = None,
+    ) -> None:
+        """Record every metric of ``key`` and log it ``done``, in one transaction (replacing earlier
+        values)."""
         if not metrics:
             raise ValueError("metrics: expected at least one metric value")
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = _now()
         rows = [(*asdict(key).values(), name, _to_float(value), now) for name, value in metrics.items()]
         with self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            _log(db, key, "done", seconds, worker, None, now)
+
+    def log(
+        self,
+        key: TaskKey,
+        status: str,
+        *,
+        seconds: float | None = None,
+        worker: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Log that ``key`` ended with ``status`` (``failed`` or ``skipped``; ``put`` logs ``done``).
+
+        A failed or skipped task has no result rows: any earlier ones are removed in the same
+        transaction, so the results never mix two attempts.
+        """
+        if status not in TASK_STATUSES:
+            raise ValueError(f"status: expected one of {', '.join(TASK_STATUSES)}, got {status!r}")
+        with self._connect() as db:
+            if status != "done":
+                db.execute(
+                    "DELETE FROM results WHERE suite=? AND dataset=? AND model=? AND training=? "
+                    "AND method=? AND seed=?",
+                    tuple(asdict(key).values()),
+                )
+            _log(db, key, status, seconds, worker, message, _now())
+
+    def task_log(self, suite: str | None = None) -> list[TaskRecord]:
+        """How every logged task (of ``suite``, if given) last ended, in a stable order."""
+        columns = [f.name for f in fields(TaskRecord)]
+        query = f"SELECT {', '.join(columns)} FROM task_log"
+        params: tuple[str, ...] = ()
+        if suite is not None:
+            query += " WHERE suite=?"
+            params = (suite,)
+        query += " ORDER BY suite, dataset, model, training, method, seed"
+        with self._connect() as db:
+            return [TaskRecord(*row) for row in db.execute(query, params)]
+
+    def done_keys(self, suite: str | None = None) -> set[TaskKey]:
+        """The tasks that have result rows."""
+        query = "SELECT DISTINCT suite, dataset, model, training, method, seed FROM results"
+        params: tuple[str, ...] = ()
+        if suite is not None:
+            query += " WHERE suite=?"
+            params = (suite,)
+        with self._connect() as db:
+            return {TaskKey(*row) for row in db.execute(query, params)}
 
     def get(self, key: TaskKey) -> dict[str, float | None]:
         """The metrics recorded for ``key`` (empty if the task has not run)."""
@@ -136,6 +224,25 @@ class ResultStore:
         """Write the rows as a JSON list of objects, atomically."""
         payload = [asdict(row) for row in self.rows(suite)]
         return write_text_atomic(path, json.dumps(payload, indent=2))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _log(
+    db: sqlite3.Connection,
+    key: TaskKey,
+    status: str,
+    seconds: float | None,
+    worker: str | None,
+    message: str | None,
+    now: str,
+) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO task_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*asdict(key).values(), status, seconds, worker, message, now),
+    )
 
 
 def _to_float(value: float | None) -> float | None:

@@ -1,7 +1,7 @@
 """Training: the plain training loop with validation-based model selection and early stopping,
 batched prediction and evaluation, safetensors checkpoints, and device selection."""
 
-from salience.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from salience.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint, write_checkpoint
 from salience.training.device import resolve_device
 from salience.training.trainer import (
     EpochReport,
@@ -23,4 +23,5 @@ __all__ = [
     "predict_logits",
     "resolve_device",
     "save_checkpoint",
+    "write_checkpoint",
 ]

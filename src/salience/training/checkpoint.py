@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,36 @@ def save_checkpoint(
             "model: expected a model built with salience.models.build_model (it records a .config "
             f"to rebuild it from), got {type(model).__name__} without one"
         )
+    return write_checkpoint(
+        directory, model_config, model.state_dict(), standardizer=standardizer, metadata=metadata
+    )
+
+
+def write_checkpoint(
+    directory: str | os.PathLike[str],
+    model_config: dict[str, Any],
+    state: Mapping[str, torch.Tensor],
+    *,
+    standardizer: Standardizer | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint from a model's build config and state dict, without the model itself.
+
+    This is what :func:`save_checkpoint` does after reading ``model.config`` and
+    ``model.state_dict()``; a process that only holds weights (e.g. the benchmark's client, which
+    receives them from Dask workers) writes them without building, and so without initialising, a
+    model.
+
+    Example:
+        >>> import tempfile
+        >>> from salience.models import build_model
+        >>> model = build_model("lstm", n_features=3, n_classes=2)
+        >>> path = write_checkpoint(tempfile.mkdtemp(), model.config, model.state_dict())
+        >>> load_checkpoint(path).config["name"]
+        'lstm'
+    """
+    if not isinstance(model_config, dict) or not {"name", "n_features", "n_classes"} <= set(model_config):
+        raise ValueError("model_config: expected a dict with name, n_features and n_classes (model.config)")
     if standardizer is not None and not isinstance(standardizer, Standardizer):
         raise TypeError(f"standardizer: expected a Standardizer, got {type(standardizer).__name__}")
     if metadata is not None and not isinstance(metadata, dict):
@@ -97,7 +128,7 @@ def save_checkpoint(
         raise TypeError(f"{culprit}: expected JSON-serialisable values ({err})") from None
 
     tensors: dict[str, torch.Tensor] = {}
-    for key, value in model.state_dict().items():
+    for key, value in state.items():
         if not isinstance(value, torch.Tensor):
             raise TypeError(f"model: state_dict entry {key!r} is not a tensor ({type(value).__name__})")
         # A copy on CPU: parameters that share storage (e.g. cuDNN's flattened LSTM weights) would

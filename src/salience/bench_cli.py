@@ -1,0 +1,227 @@
+"""``salience bench``: run the time-series saliency benchmark grid, summarise it, show its status.
+
+salience bench run --profile quick --out runs/bench-quick      # local Dask cluster
+salience bench run --workers 1 ...                             # in-process
+salience bench run --scheduler tcp://host:8786 ...             # an existing cluster
+salience bench summary runs/bench-quick                        # tables + CSV/JSON
+salience bench status runs/bench-quick                         # done / skipped / failed / pending
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from salience._console import console, split_list
+
+bench_app = typer.Typer(
+    help="The time-series saliency benchmark (Ismail et al., NeurIPS 2020) on Dask.", no_args_is_help=True
+)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"
+
+
+@bench_app.command("run")
+def bench_run(
+    profile: Annotated[
+        str, typer.Option(help="quick (minutes on a CPU) or paper (the benchmark's sizes).")
+    ] = "quick",
+    layouts: Annotated[
+        str | None, typer.Option(help="Comma-separated layouts (default: the profile's).")
+    ] = None,
+    processes: Annotated[
+        str | None, typer.Option(help="Comma-separated generation processes (default: the profile's).")
+    ] = None,
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated models: lstm, ica-lstm, tcn, transformer.")
+    ] = None,
+    methods: Annotated[
+        str | None, typer.Option(help="Comma-separated saliency methods (append +tsr for TSR).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/bench-PROFILE); reruns resume.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of data, initialisation, batches and baselines.")] = 0,
+    workers: Annotated[
+        int | None, typer.Option(help="Local Dask workers (default: one per core; 1 runs in-process).")
+    ] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda (each task's device).")] = "cpu",
+    n_train: Annotated[int | None, typer.Option(help="Override the profile's training samples.")] = None,
+    max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+) -> None:
+    """Train the models and score the saliency methods of the grid; results go to results.sqlite."""
+    from salience.experiments.bench import run_bench, selected_methods
+    from salience.experiments.bench_profile import resolve_profile
+    from salience.training import resolve_device
+
+    settings = resolve_profile(
+        profile,
+        layouts=split_list(layouts),
+        processes=split_list(processes),
+        models=split_list(models),
+        methods=split_list(methods),
+        n_train=n_train,
+        max_epochs=max_epochs,
+    )
+    resolved = resolve_device(device)
+    if scheduler is None and workers is not None and workers < 1:
+        raise ValueError(f"workers: expected a positive integer, got {workers}")
+    run_dir = out or Path("runs") / f"bench-{settings.name}"
+    n_models = len(settings.layouts) * len(settings.processes) * len(settings.models)
+    console.print(
+        f"[bold]salience bench run[/] profile={settings.name}: {len(settings.layouts)} layouts × "
+        f"{len(settings.processes)} processes × {len(settings.models)} models = {n_models} models, "
+        f"{len(selected_methods(settings))} methods -> {run_dir}"
+    )
+    with _GridProgress() as progress:
+        report = run_bench(
+            run_dir,
+            settings,
+            seed=seed,
+            workers=workers,
+            scheduler=scheduler,
+            device=str(resolved),
+            events=progress.events(),
+        )
+    _print_counts(report.counts())
+    console.print(f"Summary: [bold]salience bench summary {run_dir}[/]")
+
+
+class _GridProgress:
+    """One progress bar over the tasks still to run, with counts of how they ended."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("tasks"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.bar = self.progress.add_task("tasks", total=None, status="")
+        self.counts: Counter[str] = Counter()
+
+    def __enter__(self) -> _GridProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def events(self) -> Any:
+        from salience.experiments.bench import BenchEvents
+
+        def planned(total: int, todo: int) -> None:
+            if total > todo:
+                self.progress.console.print(f"{total - todo} of {total} tasks already in the run directory")
+            self.progress.update(self.bar, total=todo)
+
+        def finished(key: Any, status: str) -> None:
+            self.counts[status] += 1
+            text = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items()))
+            self.progress.update(
+                self.bar, advance=1, status=f"{text} | last: {key.dataset}/{key.model}/{key.method}"
+            )
+
+        return BenchEvents(planned=planned, finished=finished)
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+
+
+@bench_app.command("status")
+def bench_status_command(
+    run_dir: Annotated[Path, typer.Argument(help="A directory made by salience bench run.")],
+    show: Annotated[int, typer.Option(help="How many failed/skipped tasks to list.")] = 20,
+) -> None:
+    """How many tasks are done, skipped (model under the accuracy threshold), failed and pending."""
+    from salience.experiments.bench import bench_status
+
+    report = bench_status(run_dir)
+    _print_counts(report.counts())
+    listed = [(key, status) for key, status in report.statuses.items() if status in ("failed", "skipped")]
+    if listed:
+        table = Table(title="failed and skipped tasks")
+        for column in ("status", "dataset", "model", "method", "why"):
+            table.add_column(column)
+        for key, status in listed[:show]:
+            table.add_row(status, key.dataset, key.model, key.method, report.messages.get(key, ""))
+        console.print(table)
+        if len(listed) > show:
+            console.print(f"... and {len(listed) - show} more")
+
+
+@bench_app.command("summary")
+def bench_summary_command(
+    run_dir: Annotated[Path, typer.Argument(help="A directory made by salience bench run.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the CSV/JSON tables (default: RUN_DIR).")
+    ] = None,
+    per_dataset: Annotated[bool, typer.Option(help="Also print AUP/AUR per dataset.")] = True,
+) -> None:
+    """AUP/AUR per dataset and Diff(AUP)/Diff(AUR) per model × method; writes CSV and JSON."""
+    from salience.experiments.bench import DATABASE, read_config
+    from salience.experiments.bench_profile import SUITE
+    from salience.experiments.bench_summary import summarize, write_summary
+    from salience.experiments.store import ResultStore
+
+    config = read_config(run_dir)
+    threshold = float(config["profile"]["accuracy_threshold"])
+    summary = summarize(ResultStore(Path(run_dir) / DATABASE).rows(SUITE), accuracy_threshold=threshold)
+    if per_dataset:
+        _print_per_dataset(summary.dataset_table)
+    _print_diff(summary.diff_table)
+    if summary.excluded:
+        names = ", ".join(
+            f"{e['dataset']}/{e['model']} ({_fmt(e['test_accuracy'], 2)})" for e in summary.excluded
+        )
+        console.print(
+            f"Excluded from saliency metrics (test accuracy under {threshold:.2f}): {names}", soft_wrap=True
+        )
+    else:
+        console.print(f"Every model reached the accuracy threshold ({threshold:.2f}).")
+    written = write_summary(summary, out or run_dir)
+    console.print(f"Tables written: {', '.join(str(p) for p in written)}", soft_wrap=True)
+
+
+def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
+    methods = sorted({r["method"] for r in rows})
+    table = Table(title="AUP / AUR per dataset (models over the accuracy threshold)")
+    table.add_column("dataset")
+    table.add_column("model")
+    for method in methods:
+        table.add_column(method, justify="right")
+    grouped: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:
+        grouped.setdefault((r["dataset"], r["model"]), {})[r["method"]] = (
+            f"{_fmt(r['aup'], 2)}/{_fmt(r['aur'], 2)}"
+        )
+    for (dataset, model), cells in grouped.items():
+        table.add_row(dataset, model, *(cells.get(m, "") for m in methods))
+    console.print(table)
+
+
+def _print_diff(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Diff(AUP) / Diff(AUR) against the random baseline (mean over datasets)")
+    for column in ("model", "method", "Diff(AUP)", "Diff(AUR)", "datasets"):
+        table.add_column(column, justify="right" if column.startswith(("Diff", "data")) else "left")
+    for r in rows:
+        table.add_row(
+            r["model"], r["method"], _signed(r["diff_aup"]), _signed(r["diff_aur"]), str(r["n_datasets"])
+        )
+    console.print(table)

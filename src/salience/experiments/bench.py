@@ -1,0 +1,307 @@
+"""The benchmark grid: plan the tasks of a run directory, run the missing ones on Dask, record each.
+
+A task is (dataset, model, training, method, seed). For every (dataset, model) one training task
+(method ``-``) trains the model and records its accuracies; one saliency task per method then
+scores that model's maps. Results go to ``results.sqlite`` in the run directory as each task
+finishes (all of a task's metrics in one transaction), model weights to
+``models/<dataset>/<model>/`` (safetensors + JSON), the settings to ``config.json``.
+
+Running the same command again computes only what is missing: tasks with results are never
+recomputed, a trained model whose checkpoint is complete is not retrained, and a run directory made
+with other settings is refused (a different selection of layouts, models or methods is fine: it
+adds or reuses tasks). Since every task is seeded, a resumed run ends with the same results as an
+uninterrupted one.
+
+Example:
+    >>> import tempfile
+    >>> profile = resolve_profile("quick", layouts=["Middle"], processes=["Box"], models=["tcn"],
+    ...     methods=["gradient"], n_train=40, n_test=10, n_steps=8, n_features=6, max_epochs=1)
+    >>> report = run_bench(tempfile.mkdtemp(), profile, workers=1)
+    >>> report.counts()["done"] >= 2
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections import Counter
+from collections.abc import Callable, Hashable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import salience
+from salience._io import write_text_atomic
+from salience.experiments.bench_profile import (
+    BASELINE_METHODS,
+    SUITE,
+    TRAINING_RUN,
+    BenchProfile,
+    resolve_profile,
+)
+from salience.experiments.bench_tasks import (
+    ModelSpec,
+    SaliencySpec,
+    data_spec,
+    model_spec,
+    run_saliency,
+    run_training,
+)
+from salience.experiments.executor import After, Job, dask_client, default_workers, run_jobs
+from salience.experiments.store import ResultStore, TaskKey
+
+TRAINING = "traditional"
+CONFIG_FILE = "config.json"
+DATABASE = "results.sqlite"
+
+
+@dataclass(frozen=True)
+class PlannedTask:
+    """One task of the grid: its key and what runs it."""
+
+    key: TaskKey
+    spec: ModelSpec | SaliencySpec
+
+    @property
+    def is_training(self) -> bool:
+        return self.key.method == TRAINING_RUN
+
+
+@dataclass
+class BenchEvents:
+    """Callbacks for a progress display: ``planned(total, todo)``, then ``finished(key, status)``."""
+
+    planned: Callable[[int, int], None] = lambda total, todo: None
+    finished: Callable[[TaskKey, str], None] = lambda key, status: None
+
+
+@dataclass
+class BenchReport:
+    """What the run directory holds for the planned tasks: each task's status."""
+
+    statuses: dict[TaskKey, str] = field(default_factory=dict)
+    messages: dict[TaskKey, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(self.statuses.values())
+        return {status: counts.get(status, 0) for status in ("done", "skipped", "failed", "pending")}
+
+
+def selected_methods(profile: BenchProfile) -> tuple[str, ...]:
+    """The profile's methods plus the random baselines (always scored: Diff needs them)."""
+    extra = tuple(m for m in BASELINE_METHODS if m not in profile.methods)
+    return tuple(profile.methods) + extra
+
+
+def plan(profile: BenchProfile, *, seed: int = 0, device: str = "cpu", workers: int = 1) -> list[PlannedTask]:
+    """Every task of ``profile``'s grid, each training task before the saliency tasks that need it."""
+    threads = max(1, default_workers() // max(1, workers))
+    tasks: list[PlannedTask] = []
+    for layout in profile.layouts:
+        for process in profile.processes:
+            data = data_spec(profile, layout, process, seed)
+            for model in profile.models:
+                spec = model_spec(profile, data, model, device, threads)
+                key = TaskKey(SUITE, data.name, model, TRAINING, TRAINING_RUN, seed)
+                tasks.append(PlannedTask(key, spec))
+                for method in selected_methods(profile):
+                    saliency = SaliencySpec(
+                        model=spec,
+                        method=method,
+                        accuracy_threshold=profile.accuracy_threshold,
+                        batch_size=profile.attribution_batch_size,
+                        random_source=profile.random_source,
+                    )
+                    tasks.append(
+                        PlannedTask(TaskKey(SUITE, data.name, model, TRAINING, method, seed), saliency)
+                    )
+    return tasks
+
+
+def run_bench(
+    run_dir: str | os.PathLike[str],
+    profile: BenchProfile,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    device: str = "cpu",
+    events: BenchEvents | None = None,
+) -> BenchReport:
+    """Run the tasks of ``profile`` missing from ``run_dir`` on Dask; return every task's status."""
+    events = events or BenchEvents()
+    root = Path(run_dir)
+    _write_config(root, profile, seed, device)
+    store = ResultStore(root / DATABASE)
+    n_workers = workers if workers is not None else (1 if scheduler else default_workers())
+    tasks = plan(profile, seed=seed, device=device, workers=n_workers)
+    done = store.done_keys(SUITE)
+    skipped = {r.key for r in store.task_log(SUITE) if r.status == "skipped"}
+    trained: dict[TaskKey, dict[str, Any]] = {}
+    jobs: list[Job] = []
+    by_key = {task.key: task for task in tasks}
+    for task in tasks:
+        if task.key in done or task.key in skipped:
+            continue
+        if task.is_training:
+            jobs.append(Job(task.key, run_training, (task.spec,)))
+            continue
+        training_key = _training_key(task.key)
+        if training_key in done and training_key not in trained:
+            loaded = _load_trained(root, store, training_key)
+            if loaded is None:  # the checkpoint is gone: train again
+                done.discard(training_key)
+                jobs.append(Job(training_key, run_training, (by_key[training_key].spec,)))
+            else:
+                trained[training_key] = loaded
+        source = trained.get(training_key, After(training_key))
+        jobs.append(Job(task.key, run_saliency, (task.spec, source)))
+    jobs.sort(key=lambda job: job.key.method != TRAINING_RUN)  # all training first: it gates the rest
+    events.planned(len(tasks), len(jobs))
+
+    def on_result(key: Hashable, result: dict[str, Any]) -> None:
+        assert isinstance(key, TaskKey)
+        if key.method == TRAINING_RUN:
+            _save_model(root, key, result)
+            store.put(key, result["metrics"], seconds=result["seconds"], worker=result["worker"])
+            events.finished(key, "done")
+        elif result["status"] == "skipped":
+            store.log(
+                key, "skipped", seconds=result["seconds"], worker=result["worker"], message=result["message"]
+            )
+            events.finished(key, "skipped")
+        else:
+            store.put(key, result["metrics"], seconds=result["seconds"], worker=result["worker"])
+            events.finished(key, "done")
+
+    def on_error(key: Hashable, error: BaseException) -> None:
+        assert isinstance(key, TaskKey)
+        message = f"{type(error).__name__}: {error}".splitlines()[0][:500]
+        store.log(key, "failed", message=message)
+        events.finished(key, "failed")
+
+    if jobs:
+        with dask_client(workers=workers, scheduler=scheduler) as client:
+            run_jobs(client, jobs, on_result=on_result, on_error=on_error)
+    return bench_status(root, tasks=tasks)
+
+
+def bench_status(run_dir: str | os.PathLike[str], *, tasks: list[PlannedTask] | None = None) -> BenchReport:
+    """The status of every task of the run directory's last plan: done, skipped, failed or pending."""
+    root = Path(run_dir)
+    if tasks is None:
+        config = read_config(root)
+        profile = resolve_profile(config["profile"]["name"], **_profile_overrides(config["profile"]))
+        tasks = plan(profile, seed=config["seed"], device=config["device"])
+    store = ResultStore(root / DATABASE)
+    done = store.done_keys(SUITE)
+    log = {record.key: record for record in store.task_log(SUITE)}
+    report = BenchReport()
+    for task in tasks:
+        record = log.get(task.key)
+        if task.key in done:
+            report.statuses[task.key] = "done"
+        elif record is not None and record.status in ("skipped", "failed"):
+            report.statuses[task.key] = record.status
+            report.messages[task.key] = record.message or ""
+        else:
+            report.statuses[task.key] = "pending"
+    return report
+
+
+def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The run directory's ``config.json`` (what :func:`run_bench` wrote)."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"run_dir: {Path(run_dir)} has no {CONFIG_FILE}; is it a bench run directory?"
+        )
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"run_dir: {path} is not valid JSON ({err})") from None
+    if not isinstance(config, dict) or config.get("suite") != SUITE:
+        raise ValueError(f"run_dir: {path} does not describe a bench run")
+    return config
+
+
+def _profile_overrides(saved: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in saved.items() if k != "name"}
+
+
+def _write_config(root: Path, profile: BenchProfile, seed: int, device: str) -> None:
+    path = root / CONFIG_FILE
+    if path.is_file():
+        previous = read_config(root)
+        old = resolve_profile(previous["profile"]["name"], **_profile_overrides(previous["profile"]))
+        if old.settings() != profile.settings() or previous.get("seed") != seed:
+            changed = sorted(k for k, v in profile.settings().items() if old.settings().get(k) != v)
+            if previous.get("seed") != seed:
+                changed.append("seed")
+            raise ValueError(
+                f"run_dir: {root} holds a run with other settings ({', '.join(changed)}); "
+                "use another --out directory"
+            )
+    document = {
+        "suite": SUITE,
+        "seed": seed,
+        "device": device,
+        "profile": profile.to_dict(),
+        "versions": {
+            "salience": salience.__version__,
+            "python": platform.python_version(),
+            **_package_versions(),
+        },
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("torch", "numpy", "captum", "distributed"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover
+            continue
+    return found
+
+
+def _training_key(key: TaskKey) -> TaskKey:
+    return TaskKey(key.suite, key.dataset, key.model, key.training, TRAINING_RUN, key.seed)
+
+
+def model_dir(run_dir: str | os.PathLike[str], key: TaskKey) -> Path:
+    """Where the weights of the model of ``key`` are kept."""
+    return Path(run_dir) / "models" / key.dataset / f"{key.model}-seed{key.seed}"
+
+
+def _save_model(root: Path, key: TaskKey, result: dict[str, Any]) -> None:
+    # Written from the weights alone: building a model here would draw from the global RNG while an
+    # in-process worker trains on another thread.
+    from safetensors.torch import load as load_weights
+
+    from salience.training.checkpoint import write_checkpoint
+
+    metadata = {"metrics": result["metrics"], "task": asdict(key)}
+    write_checkpoint(
+        model_dir(root, key), result["config"], load_weights(result["weights"]), metadata=metadata
+    )
+
+
+def _load_trained(root: Path, store: ResultStore, key: TaskKey) -> dict[str, Any] | None:
+    from safetensors.torch import save as save_weights
+
+    from salience.training.checkpoint import load_checkpoint
+
+    try:
+        checkpoint = load_checkpoint(model_dir(root, key))
+    except (FileNotFoundError, ValueError):
+        return None
+    state = {k: v.contiguous() for k, v in checkpoint.model.state_dict().items()}
+    metrics = store.get(key)
+    return {"metrics": metrics, "weights": save_weights(state)}
