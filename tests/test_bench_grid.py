@@ -171,8 +171,14 @@ def test_summary_diff_is_the_mean_gap_to_the_random_baseline():
         + rows("B", "tcn", 1.0, {"gradient": (0.3, 0.2), "random_permutation": (0.2, 0.4)})
         + rows("A", "lstm", 0.5, {"gradient": (0.9, 0.9), "random_permutation": (0.0, 0.0)})
     )
+    table += [ResultRow("bench", "A", "tcn", "traditional", "random", 0, "aup", 0.1)]
+    table += [ResultRow("bench", "A", "tcn", "traditional", "random", 0, "aur", 0.5)]
     summary = summarize(table, accuracy_threshold=0.9)
-    (diff,) = summary.diff_table
+    (iid,) = [row for row in summary.diff_table if row["baseline"] == "random"]
+    assert (iid["method"], iid["n_datasets"]) == ("gradient", 1)  # dataset B has no i.i.d. row
+    assert (iid["diff_aup"], iid["diff_aur"]) == pytest.approx((0.5 - 0.1, 0.4 - 0.5))
+    assert (iid["paper_diff_aup"], iid["paper_diff_aur"]) == (0.106, 0.125)  # TCN, gradient, Table 2
+    (diff,) = [row for row in summary.diff_table if row["baseline"] == "random_permutation"]
     assert (diff["model"], diff["method"], diff["n_datasets"]) == ("tcn", "gradient", 2)
     assert diff["diff_aup"] == pytest.approx(((0.5 - 0.2) + (0.3 - 0.2)) / 2)
     assert diff["diff_aur"] == pytest.approx(((0.4 - 0.3) + (0.2 - 0.4)) / 2)

@@ -173,19 +173,25 @@ def bench_summary_command(
         Path | None, typer.Option(help="Where to write the CSV/JSON tables (default: RUN_DIR).")
     ] = None,
     per_dataset: Annotated[bool, typer.Option(help="Also print AUP/AUR per dataset.")] = True,
+    baseline: Annotated[
+        str, typer.Option(help="Random baseline of the Diff table: random (i.i.d.) or random_permutation.")
+    ] = "random",
 ) -> None:
     """AUP/AUR per dataset and Diff(AUP)/Diff(AUR) per model × method; writes CSV and JSON."""
+    from salience._validation import check_choice
     from salience.experiments.bench import DATABASE, read_config
     from salience.experiments.bench_profile import SUITE
-    from salience.experiments.bench_summary import summarize, write_summary
+    from salience.experiments.bench_summary import DIFF_BASELINES, summarize, write_summary
     from salience.experiments.store import ResultStore
+
+    check_choice(baseline, "baseline", DIFF_BASELINES)
 
     config = read_config(run_dir)
     threshold = float(config["profile"]["accuracy_threshold"])
     summary = summarize(ResultStore(Path(run_dir) / DATABASE).rows(SUITE), accuracy_threshold=threshold)
     if per_dataset:
         _print_per_dataset(summary.dataset_table)
-    _print_diff(summary.diff_table)
+    _print_diff([row for row in summary.diff_table if row["baseline"] == baseline], baseline)
     if summary.excluded:
         names = ", ".join(
             f"{e['dataset']}/{e['model']} ({_fmt(e['test_accuracy'], 2)})" for e in summary.excluded
@@ -216,12 +222,19 @@ def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _print_diff(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Diff(AUP) / Diff(AUR) against the random baseline (mean over datasets)")
-    for column in ("model", "method", "Diff(AUP)", "Diff(AUR)", "datasets"):
+def _print_diff(rows: list[dict[str, Any]], baseline: str) -> None:
+    table = Table(
+        title=f"Diff(AUP) / Diff(AUR) against the {baseline} baseline, mean over datasets (ours | paper)"
+    )
+    for column in ("model", "training", "method", "Diff(AUP)", "Diff(AUR)", "datasets"):
         table.add_column(column, justify="right" if column.startswith(("Diff", "data")) else "left")
     for r in rows:
         table.add_row(
-            r["model"], r["method"], _signed(r["diff_aup"]), _signed(r["diff_aur"]), str(r["n_datasets"])
+            r["model"],
+            r["training"],
+            r["method"],
+            f"{_signed(r['diff_aup'])} | {_signed(r['paper_diff_aup'])}",
+            f"{_signed(r['diff_aur'])} | {_signed(r['paper_diff_aur'])}",
+            str(r["n_datasets"]),
         )
     console.print(table)

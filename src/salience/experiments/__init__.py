@@ -1,6 +1,6 @@
 """Named suites (paper reproductions) and the SQLite results store."""
 
-from salience.experiments.published import PublishedScore, ica_table1
+from salience.experiments.published import PublishedScore, ica_table1, sgt_table2
 from salience.experiments.store import TASK_STATUSES, ResultRow, ResultStore, TaskKey, TaskRecord
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "TaskKey",
     "TaskRecord",
     "ica_table1",
+    "sgt_table2",
 ]

@@ -1,7 +1,10 @@
 """Published numbers that the reproductions put beside ours.
 
-Table 1 of the input-cell attention supplement (Ismail et al., NeurIPS 2019): weighted Jaccard,
-Euclidean distance and test accuracy (%) of nine architectures on six box datasets.
+- Table 1 of the input-cell attention supplement (Ismail et al., NeurIPS 2019): weighted Jaccard,
+  Euclidean distance and test accuracy (%) of nine architectures on six box datasets;
+- Table 2 of saliency guided training (Ismail et al., NeurIPS 2021): Diff(AUP) and Diff(AUR) of six
+  gradient methods on the four benchmark architectures, mean over the 10 Box datasets, for
+  traditional and saliency guided training.
 """
 
 from __future__ import annotations
@@ -60,3 +63,49 @@ def ica_table1(model: str, dataset: str) -> PublishedScore | None:
         return None
     wjac, euc, acc = row[_TABLE1_COLUMNS.index(dataset)]
     return PublishedScore(wjac=wjac, euc=euc, acc=acc, note=_NOTES.get((model, dataset), ""))
+
+
+_TABLE2_METHODS = (
+    "gradient",
+    "integrated_gradients",
+    "deeplift",
+    "gradient_shap",
+    "deeplift_shap",
+    "smoothgrad",
+)
+# (metric, model) -> (traditional, saliency guided) per method, in _TABLE2_METHODS order.
+_TABLE2_ROWS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
+    ("diff_aup", "lstm"): ((-0.113, -0.119), (-0.083, -0.024), (-0.097, -0.108), (-0.088, -0.069),
+                           (-0.098, -0.109), (-0.110, -0.097)),
+    ("diff_aup", "ica-lstm"): ((0.060, 0.118), (0.188, 0.245), (0.202, 0.263), (0.198, 0.250),
+                               (0.214, 0.272), (0.040, 0.084)),
+    ("diff_aup", "tcn"): ((0.106, 0.168), (0.233, 0.291), (0.248, 0.270), (0.235, 0.288),
+                          (0.263, 0.280), (0.088, 0.155)),
+    ("diff_aup", "transformer"): ((-0.054, -0.062), (0.061, 0.044), (-0.040, -0.032), (0.069, 0.023),
+                                  (-0.014, -0.055), (-0.018, -0.046)),
+    ("diff_aur", "lstm"): ((-0.017, 0.019), (0.062, 0.121), (0.047, 0.089), (0.060, 0.102),
+                           (0.031, 0.075), (0.007, 0.004)),
+    ("diff_aur", "ica-lstm"): ((0.075, 0.136), (0.185, 0.198), (0.187, 0.204), (0.182, 0.196),
+                               (0.183, 0.201), (0.043, 0.111)),
+    ("diff_aur", "tcn"): ((0.125, 0.171), (0.191, 0.210), (0.202, 0.204), (0.185, 0.209),
+                          (0.196, 0.192), (0.046, 0.138)),
+    ("diff_aur", "transformer"): ((0.102, 0.104), (0.182, 0.176), (0.145, 0.146), (0.171, 0.162),
+                                  (0.101, 0.065), (0.040, 0.018)),
+}  # fmt: skip
+_TRAININGS = ("traditional", "sgt")
+
+
+def sgt_table2(metric: str, model: str, method: str, training: str = "traditional") -> float | None:
+    """The published Table 2 value (``diff_aup`` or ``diff_aur``), or None if the paper has none.
+
+    ``training`` is ``traditional`` or ``sgt`` (saliency guided); models and methods use salience's
+    names (``ica-lstm`` is the paper's "LSTM + Input.").
+
+    Example:
+        >>> sgt_table2("diff_aup", "tcn", "integrated_gradients")
+        0.233
+    """
+    row = _TABLE2_ROWS.get((metric, model))
+    if row is None or method not in _TABLE2_METHODS or training not in _TRAININGS:
+        return None
+    return row[_TABLE2_METHODS.index(method)][_TRAININGS.index(training)]
