@@ -26,3 +26,7 @@ lint: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/bench_input_cell.py
+	$(VENV)/bin/python benchmarks/bench_tsr.py
+	$(VENV)/bin/python benchmarks/bench_metrics.py
+	$(VENV)/bin/python benchmarks/bench_generation.py
+	$(VENV)/bin/python benchmarks/bench_grid.py

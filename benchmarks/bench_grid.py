@@ -26,9 +26,9 @@ from salience.experiments.bench_profile import resolve_profile
 from salience.experiments.executor import default_workers
 
 
-def timed_run(run_dir: Path, profile, workers: int) -> float:
+def timed_run(run_dir: Path, profile, workers: int, threads: int | None = None) -> float:
     start = time.perf_counter()
-    report = run_bench(run_dir, profile, workers=workers)
+    report = run_bench(run_dir, profile, workers=workers, threads=threads)
     elapsed = time.perf_counter() - start
     counts = report.counts()
     assert counts["pending"] == 0 and counts["failed"] == 0, counts
@@ -60,14 +60,18 @@ def main() -> None:
 
     profile = resolve_profile("quick", layouts=["Middle", "RareTime"], processes=["Box"])
     with tempfile.TemporaryDirectory() as tmp:
-        one = timed_run(Path(tmp) / "one", profile, workers=1)
-        many = timed_run(Path(tmp) / "many", profile, workers=args.workers)
+        single = timed_run(Path(tmp) / "single", profile, workers=1, threads=1)
+        threaded = timed_run(Path(tmp) / "threaded", profile, workers=1, threads=args.workers)
+        many = timed_run(Path(tmp) / "many", profile, workers=args.workers, threads=1)
     n_tasks = len(profile.layouts) * len(profile.processes) * len(profile.models) * 9
+    print(f"grid slice ({n_tasks} tasks, quick settings):")
+    print(f"  1 worker, 1 thread per task:            {single:6.1f} s")
+    print(f"  1 worker, {args.workers} threads per task:           {threaded:6.1f} s")
+    print(f"  {args.workers} workers, 1 thread each:               {many:6.1f} s")
+    print(f"speed-up of {args.workers} workers over 1 (1 thread each): {single / many:.2f}x")
     print(
-        f"grid slice ({n_tasks} tasks, quick settings): 1 worker {one:.1f} s, "
-        f"{args.workers} workers {many:.1f} s"
+        f"speed-up of {args.workers} workers over 1 worker of {args.workers} threads: {threaded / many:.2f}x"
     )
-    print(f"speed-up with {args.workers} local workers: {one / many:.2f}x")
 
     if args.estimate:
         paper = resolve_profile("paper", layouts=["Middle"], processes=["Box"], n_test=args.estimate_test)

@@ -270,6 +270,8 @@ def test_cli_run_status_summary(tmp_path, capsys):
         (["bench", "run", "--layouts", "Middle,Nowhere"], "layouts"),
         (["bench", "run", "--methods", "random+tsr"], "methods"),
         (["bench", "run", "--device", "tpu"], "device"),
+        (["bench", "run", "--threads", "0", "--out", "/nonexistent/never-made"], "threads"),
+        (["bench", "summary", "/nonexistent/run", "--baseline", "zero"], "baseline"),
         (["bench", "status", "/nonexistent/run"], "run_dir"),
         (["bench", "summary", "/nonexistent/run"], "run_dir"),
     ],

@@ -56,6 +56,9 @@ def bench_run(
         int | None, typer.Option(help="Local Dask workers (default: one per core; 1 runs in-process).")
     ] = None,
     scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="Torch threads per task (default: this machine's cores / workers).")
+    ] = None,
     device: Annotated[str, typer.Option(help="cpu or cuda (each task's device).")] = "cpu",
     n_train: Annotated[int | None, typer.Option(help="Override the profile's training samples.")] = None,
     max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
@@ -91,6 +94,7 @@ def bench_run(
             seed=seed,
             workers=workers,
             scheduler=scheduler,
+            threads=threads,
             device=str(resolved),
             events=progress.events(),
         )

@@ -34,6 +34,7 @@ from typing import Any
 
 import salience
 from salience._io import write_text_atomic
+from salience._validation import check_positive_int
 from salience.experiments.bench_profile import (
     BASELINE_METHODS,
     SUITE,
@@ -95,9 +96,20 @@ def selected_methods(profile: BenchProfile) -> tuple[str, ...]:
     return tuple(profile.methods) + extra
 
 
-def plan(profile: BenchProfile, *, seed: int = 0, device: str = "cpu", workers: int = 1) -> list[PlannedTask]:
-    """Every task of ``profile``'s grid, each training task before the saliency tasks that need it."""
-    threads = max(1, default_workers() // max(1, workers))
+def plan(
+    profile: BenchProfile,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    workers: int = 1,
+    threads: int | None = None,
+) -> list[PlannedTask]:
+    """Every task of ``profile``'s grid, each training task before the saliency tasks that need it.
+
+    ``threads`` is the number of torch threads of each task (default: this machine's cores shared
+    among ``workers``).
+    """
+    threads = threads or max(1, default_workers() // max(1, workers))
     tasks: list[PlannedTask] = []
     for layout in profile.layouts:
         for process in profile.processes:
@@ -128,15 +140,22 @@ def run_bench(
     workers: int | None = None,
     scheduler: str | None = None,
     device: str = "cpu",
+    threads: int | None = None,
     events: BenchEvents | None = None,
 ) -> BenchReport:
-    """Run the tasks of ``profile`` missing from ``run_dir`` on Dask; return every task's status."""
+    """Run the tasks of ``profile`` missing from ``run_dir`` on Dask; return every task's status.
+
+    ``workers`` local workers (default one per core; 1 runs in-process), or the cluster at
+    ``scheduler``; ``threads`` torch threads per task (default: cores / workers).
+    """
+    if threads is not None:
+        check_positive_int(threads, "threads")
     events = events or BenchEvents()
     root = Path(run_dir)
     _write_config(root, profile, seed, device)
     store = ResultStore(root / DATABASE)
     n_workers = workers if workers is not None else (1 if scheduler else default_workers())
-    tasks = plan(profile, seed=seed, device=device, workers=n_workers)
+    tasks = plan(profile, seed=seed, device=device, workers=n_workers, threads=threads)
     done = store.done_keys(SUITE)
     skipped = {r.key for r in store.task_log(SUITE) if r.status == "skipped"}
     trained: dict[TaskKey, dict[str, Any]] = {}
