@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from explain_helpers import assert_close_float32
 from salience.explain import METHODS, attribute, recurrent_backward_safe
 from salience.models import build_model
 
 T, F, C = 4, 3, 3
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    # Tiny models: thread start-up dominates and the machine's cores are shared.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class LinearModel(nn.Module):
@@ -56,11 +49,6 @@ def data() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(5, T, F, generator=generator, dtype=torch.float64), torch.tensor([0, 2, 1, 2, 0])
 
 
-def _close(actual: torch.Tensor, expected: torch.Tensor, atol: float = 1e-6) -> None:
-    assert actual.dtype == torch.float32 and actual.device.type == "cpu"
-    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=atol)
-
-
 # --- closed forms on a linear-logit model -----------------------------------------------------------
 
 
@@ -70,15 +58,15 @@ def test_gradient_of_probability(linear: LinearModel, data: tuple[torch.Tensor, 
     p = torch.softmax(linear.linear(x.flatten(1)), dim=1).detach()  # (N, C)
     # ∂p_y/∂x = p_y (w_y − Σ_c p_c w_c)
     grad = p.gather(1, y[:, None]) * (weight[y] - p @ weight)
-    _close(attribute(linear, x, y=y), grad.abs().view(-1, T, F))
-    _close(attribute(linear, x, y=y, abs=False), grad.view(-1, T, F))
+    assert_close_float32(attribute(linear, x, y=y), grad.abs().view(-1, T, F))
+    assert_close_float32(attribute(linear, x, y=y, abs=False), grad.view(-1, T, F))
 
 
 def test_gradient_of_logit_is_weight_row(
     linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
     x, y = data
-    _close(attribute(linear, x, y=y, output="logit"), linear.w(y).abs())
+    assert_close_float32(attribute(linear, x, y=y, output="logit"), linear.w(y).abs())
 
 
 def test_gradient_of_log_probability(linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -87,7 +75,7 @@ def test_gradient_of_log_probability(linear: LinearModel, data: tuple[torch.Tens
     p = torch.softmax(linear.linear(x.flatten(1)), dim=1).detach()
     # ∂ log p_y/∂x = w_y − Σ_c p_c w_c
     grad = weight[y] - p @ weight
-    _close(attribute(linear, x, y=y, output="log_probability", abs=False), grad.view(-1, T, F))
+    assert_close_float32(attribute(linear, x, y=y, output="log_probability", abs=False), grad.view(-1, T, F))
 
 
 def test_integrated_gradients_on_linear_logit(
@@ -95,7 +83,7 @@ def test_integrated_gradients_on_linear_logit(
 ) -> None:
     x, y = data
     # Completeness is exact for a linear score: IG = (x − baseline) ⊙ w_y.
-    _close(
+    assert_close_float32(
         attribute(linear, x, y=y, method="integrated_gradients", output="logit", n_steps=4), x * linear.w(y)
     )
     baselines = torch.full_like(x, 0.5) + torch.arange(5.0, dtype=torch.float64).view(5, 1, 1)
@@ -111,14 +99,14 @@ def test_integrated_gradients_on_linear_logit(
             batch_size=batch_size,
             n_steps=4,
         )
-        _close(got, expected)
+        assert_close_float32(got, expected)
     scalar = attribute(linear, x, y=y, method="integrated_gradients", output="logit", baselines=1.0)
-    _close(scalar, (x - 1.0) * linear.w(y))
+    assert_close_float32(scalar, (x - 1.0) * linear.w(y))
 
 
 def test_deeplift_on_linear_logit(linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]) -> None:
     x, y = data
-    _close(attribute(linear, x, y=y, method="deeplift", output="logit"), x * linear.w(y))
+    assert_close_float32(attribute(linear, x, y=y, method="deeplift", output="logit"), x * linear.w(y))
 
 
 def test_deeplift_softmax_rule_is_per_sample(
@@ -134,7 +122,7 @@ def test_deeplift_softmax_rule_is_per_sample(
     weight = linear.linear.weight.detach()
     expected = r.view(-1, 1, 1) * x * (weight[y] - weight.mean(0)).view(-1, T, F)
     for batch_size in (None, 2):
-        _close(attribute(linear, x, y=y, method="deeplift", batch_size=batch_size), expected)
+        assert_close_float32(attribute(linear, x, y=y, method="deeplift", batch_size=batch_size), expected)
 
 
 def test_shap_methods_on_linear_logit(linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]) -> None:
@@ -143,12 +131,14 @@ def test_shap_methods_on_linear_logit(linear: LinearModel, data: tuple[torch.Ten
     baselines = torch.randn(3, T, F, generator=generator, dtype=torch.float64)
     # DeepLiftShap averages DeepLIFT over the baselines: w_y ⊙ (x − mean_k b_k).
     expected = linear.w(y) * (x - baselines.mean(0))
-    _close(attribute(linear, x, y=y, method="deeplift_shap", output="logit", baselines=baselines), expected)
+    assert_close_float32(
+        attribute(linear, x, y=y, method="deeplift_shap", output="logit", baselines=baselines), expected
+    )
     # GradientShap without input noise, one baseline: the gradient is w_y everywhere on the path.
     got = attribute(
         linear, x, y=y, method="gradient_shap", output="logit", baselines=baselines[:1], stdevs=0.0
     )
-    _close(got, linear.w(y) * (x - baselines[0]))
+    assert_close_float32(got, linear.w(y) * (x - baselines[0]))
 
 
 def test_shap_default_baselines_are_seeded_normal(
@@ -157,17 +147,17 @@ def test_shap_default_baselines_are_seeded_normal(
     x, y = data
     drawn = torch.randn((5, T, F), generator=torch.Generator().manual_seed(3)).double()
     got = attribute(linear, x, y=y, method="deeplift_shap", output="logit", seed=3)
-    _close(got, linear.w(y) * (x - drawn.mean(0)))
+    assert_close_float32(got, linear.w(y) * (x - drawn.mean(0)))
     got = attribute(linear, x, y=y, method="deeplift_shap", output="logit", seed=3, n_baselines=2)
     drawn = torch.randn((2, T, F), generator=torch.Generator().manual_seed(3)).double()
-    _close(got, linear.w(y) * (x - drawn.mean(0)))
+    assert_close_float32(got, linear.w(y) * (x - drawn.mean(0)))
 
 
 def test_smoothgrad_without_noise_is_gradient(
     linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]
 ) -> None:
     x, y = data
-    _close(
+    assert_close_float32(
         attribute(linear, x, y=y, method="smoothgrad", stdevs=0.0, nt_samples=2), attribute(linear, x, y=y)
     )
 

@@ -3,13 +3,12 @@ benchmark's uniform baselines, against hand-computed score differences and loops
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from explain_helpers import assert_close_float32
 from salience.explain import attribute
 from salience.models import build_model
 
@@ -17,12 +16,7 @@ T, F, C = 4, 3, 3
 PERTURBATION = ("shapley_sampling", "feature_permutation", "feature_ablation", "occlusion")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class LinearModel(nn.Module):
@@ -60,11 +54,6 @@ def data() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.rand(5, T, F, generator=generator, dtype=torch.float64), torch.tensor([0, 2, 1, 2, 0])
 
 
-def _close(actual: torch.Tensor, expected: torch.Tensor, atol: float = 1e-6) -> None:
-    assert actual.dtype == torch.float32 and actual.device.type == "cpu"
-    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=atol)
-
-
 def _uniform(seed: int, shape: tuple[int, ...]) -> torch.Tensor:
     return torch.rand(shape, generator=torch.Generator().manual_seed(seed)).double()
 
@@ -81,14 +70,16 @@ def test_feature_ablation_is_the_score_drop_of_each_cell(
 ) -> None:
     x, y = data
     # Logit, baseline 0: z_y(x) − z_y(x with cell (t, c) = 0) = w_{y,tc} x_tc.
-    _close(attribute(linear, x, y=y, method="feature_ablation", output="logit"), linear.w(y) * x)
+    assert_close_float32(
+        attribute(linear, x, y=y, method="feature_ablation", output="logit"), linear.w(y) * x
+    )
     expected = torch.zeros_like(x)
     for t in range(T):
         for c in range(F):
             ablated = x.clone()
             ablated[:, t, c] = 0.0
             expected[:, t, c] = linear.probability(x, y) - linear.probability(ablated, y)
-    _close(attribute(linear, x, y=y, method="feature_ablation"), expected)
+    assert_close_float32(attribute(linear, x, y=y, method="feature_ablation"), expected)
 
 
 def test_occlusion_drops_whole_steps_to_per_sample_uniform_baselines(
@@ -105,10 +96,10 @@ def test_occlusion_drops_whole_steps_to_per_sample_uniform_baselines(
         got = attribute(
             linear, x, y=y, method="occlusion", baselines="uniform", seed=4, batch_size=batch_size
         )
-        _close(got, expected)
+        assert_close_float32(got, expected)
     # A (1, 1) window occludes single cells: the per-cell score drop with baseline 0.
     got = attribute(linear, x, y=y, method="occlusion", output="logit", sliding_window_shapes=(1, 1))
-    _close(got, linear.w(y) * x)
+    assert_close_float32(got, linear.w(y) * x)
 
 
 # --- Shapley sampling -----------------------------------------------------------------------------------
@@ -124,7 +115,7 @@ def test_shapley_sampling_recovers_additive_step_contributions(
         options = {} if baselines is None else {"baselines": baselines}
         got = attribute(linear, x, y=y, method="shapley_sampling", output="logit", seed=9, **options)
         step = (linear.w(y) * (x - reference)).sum(dim=2, keepdim=True)
-        _close(got, step.expand_as(x))
+        assert_close_float32(got, step.expand_as(x))
 
 
 def test_shapley_sampling_is_seeded_and_batch_size_independent() -> None:
@@ -212,7 +203,7 @@ def test_perturbations_per_eval_reaches_captum(
         got = attribute(
             linear, x, y=y, method="feature_ablation", output="logit", perturbations_per_eval=per_eval
         )
-        _close(got, expected)
+        assert_close_float32(got, expected)
         assert linear.calls - 2 == forwards  # one call finds n_classes, one evaluates x itself
 
 
@@ -247,7 +238,7 @@ def test_padded_cells_are_not_perturbed_even_if_the_model_reads_them(
             ablated[:, t, c] = 0.0
             expected[:, t, c] = linear.probability(x, y) - linear.probability(ablated, y)
     got = attribute(linear, x, y=y, method="feature_ablation", lengths=lengths)
-    _close(got, torch.where(valid, expected, 0.0))
+    assert_close_float32(got, torch.where(valid, expected, 0.0))
     # Shapley sampling: padded steps act as if their baseline were the input itself.
     baselines = _uniform(2, tuple(x.shape))
     pinned = torch.where(valid, baselines, x)
@@ -255,7 +246,7 @@ def test_padded_cells_are_not_perturbed_even_if_the_model_reads_them(
         linear, x, y=y, method="shapley_sampling", lengths=lengths, baselines=baselines, n_samples=4
     )
     reference = attribute(linear, x, y=y, method="shapley_sampling", baselines=pinned, n_samples=4)
-    _close(got, torch.where(valid, reference, 0.0))
+    assert_close_float32(got, torch.where(valid, reference, 0.0))
 
 
 # --- uniform baselines ----------------------------------------------------------------------------------
@@ -276,7 +267,7 @@ def test_uniform_baselines_per_sample(linear: LinearModel, data: tuple[torch.Ten
                 seed=11,
                 batch_size=batch_size,
             )
-            _close(got, (x - drawn) * linear.w(y))
+            assert_close_float32(got, (x - drawn) * linear.w(y))
     implied = x - attribute(
         linear, x, y=y, method="deeplift", output="logit", baselines="uniform"
     ).double() / linear.w(y)
@@ -289,7 +280,7 @@ def test_uniform_baselines_per_sample(linear: LinearModel, data: tuple[torch.Ten
     first_two = attribute(
         linear, x[:2], y=y[:2], method="deeplift", output="logit", baselines="uniform", seed=11
     )
-    _close(first_two, ((x - drawn) * linear.w(y))[:2])
+    assert_close_float32(first_two, ((x - drawn) * linear.w(y))[:2])
 
 
 def test_uniform_baselines_for_shap_are_a_shared_distribution(
@@ -308,7 +299,7 @@ def test_uniform_baselines_for_shap_are_a_shared_distribution(
             seed=3,
             n_baselines=n_baselines,
         )
-        _close(got, linear.w(y) * (x - drawn.mean(0)))
+        assert_close_float32(got, linear.w(y) * (x - drawn.mean(0)))
 
 
 # --- options and errors ---------------------------------------------------------------------------------
@@ -319,7 +310,7 @@ def test_caller_overrides_groups(linear: LinearModel, data: tuple[torch.Tensor, 
     # One group per feature (over all steps): the contribution Σ_t w_tc x_tc, shared along time.
     by_feature = torch.arange(F).view(1, 1, F).expand(1, T, F).numpy()
     got = attribute(linear, x, y=y, method="shapley_sampling", output="logit", feature_mask=by_feature)
-    _close(got, (linear.w(y) * x).sum(dim=1, keepdim=True).expand_as(x))
+    assert_close_float32(got, (linear.w(y) * x).sum(dim=1, keepdim=True).expand_as(x))
     got = attribute(
         linear,
         x,
@@ -328,7 +319,7 @@ def test_caller_overrides_groups(linear: LinearModel, data: tuple[torch.Tensor, 
         output="logit",
         feature_mask=torch.zeros(1, T, F, dtype=torch.long),
     )
-    _close(got, (linear.w(y) * x).sum(dim=(1, 2), keepdim=True).expand_as(x))
+    assert_close_float32(got, (linear.w(y) * x).sum(dim=(1, 2), keepdim=True).expand_as(x))
 
 
 def test_option_errors(linear: LinearModel, data: tuple[torch.Tensor, torch.Tensor]) -> None:

@@ -3,8 +3,6 @@ loop reference, and against the equations on models where every Δ is computable
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -17,12 +15,7 @@ from salience.models import build_model
 T, F, C = 5, 3, 2
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class LinearModel(nn.Module):

@@ -78,8 +78,6 @@ def bench_run(
         max_epochs=max_epochs,
     )
     resolved = resolve_device(device)
-    if scheduler is None and workers is not None and workers < 1:
-        raise ValueError(f"workers: expected a positive integer, got {workers}")
     run_dir = out or Path("runs") / f"bench-{settings.name}"
     n_models = len(settings.layouts) * len(settings.processes) * len(settings.models)
     console.print(

@@ -25,16 +25,18 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 from collections import Counter
 from collections.abc import Callable, Hashable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import salience
+from safetensors.torch import load as load_weights
+from safetensors.torch import save as save_weights
+
 from salience._io import write_text_atomic
 from salience._validation import check_positive_int
+from salience._versions import runtime_versions
 from salience.experiments.bench_profile import (
     BASELINE_METHODS,
     SUITE,
@@ -52,6 +54,7 @@ from salience.experiments.bench_tasks import (
 )
 from salience.experiments.executor import After, Job, dask_client, default_workers, run_jobs
 from salience.experiments.store import ResultStore, TaskKey
+from salience.training.checkpoint import load_checkpoint, write_checkpoint
 
 TRAINING = "traditional"
 CONFIG_FILE = "config.json"
@@ -148,8 +151,9 @@ def run_bench(
     ``workers`` local workers (default one per core; 1 runs in-process), or the cluster at
     ``scheduler``; ``threads`` torch threads per task (default: cores / workers).
     """
-    if threads is not None:
-        check_positive_int(threads, "threads")
+    for value, name in ((threads, "threads"), (workers, "workers")):
+        if value is not None:
+            check_positive_int(value, name)
     events = events or BenchEvents()
     root = Path(run_dir)
     _write_config(root, profile, seed, device)
@@ -212,8 +216,7 @@ def bench_status(run_dir: str | os.PathLike[str], *, tasks: list[PlannedTask] | 
     root = Path(run_dir)
     if tasks is None:
         config = read_config(root)
-        profile = resolve_profile(config["profile"]["name"], **_profile_overrides(config["profile"]))
-        tasks = plan(profile, seed=config["seed"], device=config["device"])
+        tasks = plan(_saved_profile(config), seed=config["seed"], device=config["device"])
     store = ResultStore(root / DATABASE)
     done = store.done_keys(SUITE)
     log = {record.key: record for record in store.task_log(SUITE)}
@@ -246,15 +249,16 @@ def read_config(run_dir: str | os.PathLike[str]) -> dict[str, Any]:
     return config
 
 
-def _profile_overrides(saved: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in saved.items() if k != "name"}
+def _saved_profile(config: dict[str, Any]) -> BenchProfile:
+    saved = config["profile"]
+    return resolve_profile(saved["name"], **{k: v for k, v in saved.items() if k != "name"})
 
 
 def _write_config(root: Path, profile: BenchProfile, seed: int, device: str) -> None:
     path = root / CONFIG_FILE
     if path.is_file():
         previous = read_config(root)
-        old = resolve_profile(previous["profile"]["name"], **_profile_overrides(previous["profile"]))
+        old = _saved_profile(previous)
         if old.settings() != profile.settings() or previous.get("seed") != seed:
             changed = sorted(k for k, v in profile.settings().items() if old.settings().get(k) != v)
             if previous.get("seed") != seed:
@@ -268,30 +272,14 @@ def _write_config(root: Path, profile: BenchProfile, seed: int, device: str) -> 
         "seed": seed,
         "device": device,
         "profile": profile.to_dict(),
-        "versions": {
-            "salience": salience.__version__,
-            "python": platform.python_version(),
-            **_package_versions(),
-        },
+        "versions": runtime_versions(),
     }
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(document, indent=2) + "\n")
 
 
-def _package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in ("torch", "numpy", "captum", "distributed"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover
-            continue
-    return found
-
-
 def _training_key(key: TaskKey) -> TaskKey:
-    return TaskKey(key.suite, key.dataset, key.model, key.training, TRAINING_RUN, key.seed)
+    return replace(key, method=TRAINING_RUN)
 
 
 def model_dir(run_dir: str | os.PathLike[str], key: TaskKey) -> Path:
@@ -302,10 +290,6 @@ def model_dir(run_dir: str | os.PathLike[str], key: TaskKey) -> Path:
 def _save_model(root: Path, key: TaskKey, result: dict[str, Any]) -> None:
     # Written from the weights alone: building a model here would draw from the global RNG while an
     # in-process worker trains on another thread.
-    from safetensors.torch import load as load_weights
-
-    from salience.training.checkpoint import write_checkpoint
-
     metadata = {"metrics": result["metrics"], "task": asdict(key)}
     write_checkpoint(
         model_dir(root, key), result["config"], load_weights(result["weights"]), metadata=metadata
@@ -313,10 +297,6 @@ def _save_model(root: Path, key: TaskKey, result: dict[str, Any]) -> None:
 
 
 def _load_trained(root: Path, store: ResultStore, key: TaskKey) -> dict[str, Any] | None:
-    from safetensors.torch import save as save_weights
-
-    from salience.training.checkpoint import load_checkpoint
-
     try:
         checkpoint = load_checkpoint(model_dir(root, key))
     except (FileNotFoundError, ValueError):

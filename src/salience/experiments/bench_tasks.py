@@ -19,7 +19,7 @@ import functools
 import os
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,11 +37,9 @@ from salience.experiments.bench_profile import (
     BenchProfile,
 )
 from salience.explain import attribute, permute_features
-from salience.metrics import ground_truth_scores, masked_accuracy_area, masked_accuracy_curve
+from salience.metrics import ACCURACY_LEVELS, ground_truth_scores, masked_accuracy_area, masked_accuracy_curve
 from salience.models import build_model
 from salience.training import TrainConfig, fit, predict_logits
-
-MASKED_ACCURACY_LEVELS = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 @dataclass(frozen=True)
@@ -251,10 +249,10 @@ def run_saliency(spec: SaliencySpec, trained: dict[str, Any]) -> dict[str, Any]:
         maps,
         prepared.replacement,
         scale=lambda x: torch.from_numpy(prepared.scaler.transform_array(x.numpy())),
-        levels=MASKED_ACCURACY_LEVELS,
+        levels=ACCURACY_LEVELS,
     )
     curve = np.asarray(curve, dtype=np.float64)
-    for level, value in zip(MASKED_ACCURACY_LEVELS, curve, strict=True):
+    for level, value in zip(ACCURACY_LEVELS, curve, strict=True):
         metrics[f"masked_accuracy@{round(level * 100)}"] = float(value)
     metrics["masked_accuracy_auc"] = float(masked_accuracy_area(curve))
     return {
@@ -286,10 +284,6 @@ def saliency_maps(model: torch.nn.Module, prepared: PreparedData, spec: Saliency
         seed=seed,
         **options,
     )
-
-
-def spec_to_dict(spec: Any) -> dict[str, Any]:
-    return asdict(spec)
 
 
 def _worker_name() -> str:

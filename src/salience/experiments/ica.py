@@ -28,6 +28,7 @@ import torch
 
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
+from salience._versions import runtime_versions
 from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
 from salience.experiments.published import ica_table1
 from salience.experiments.store import ResultStore, TaskKey
@@ -207,7 +208,6 @@ def run_ica(
 
 def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) -> None:
     """Record the run's settings; refuse to mix tasks trained under different settings."""
-    import salience
 
     path = run_dir / "config.json"
     if path.exists():
@@ -230,7 +230,7 @@ def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) ->
         "profile": profile.to_dict(),
         "seed": seed,
         "device": device,
-        "versions": {"salience": salience.__version__, "torch": torch.__version__, "numpy": np.__version__},
+        "versions": runtime_versions(),
     }
     write_text_atomic(path, json.dumps(config, indent=2))
 

@@ -102,6 +102,8 @@ class ResultRow(TaskKey):
 
 
 _COLUMNS = [f.name for f in fields(ResultRow)]
+_KEY_COLUMNS = ", ".join(f.name for f in fields(TaskKey))
+_KEY_MATCH = " AND ".join(f"{f.name}=?" for f in fields(TaskKey))
 
 
 class ResultStore:
@@ -157,41 +159,33 @@ class ResultStore:
             raise ValueError(f"status: expected one of {', '.join(TASK_STATUSES)}, got {status!r}")
         with self._connect() as db:
             if status != "done":
-                db.execute(
-                    "DELETE FROM results WHERE suite=? AND dataset=? AND model=? AND training=? "
-                    "AND method=? AND seed=?",
-                    tuple(asdict(key).values()),
-                )
+                db.execute(f"DELETE FROM results WHERE {_KEY_MATCH}", tuple(asdict(key).values()))
             _log(db, key, status, seconds, worker, message, _now())
 
     def task_log(self, suite: str | None = None) -> list[TaskRecord]:
         """How every logged task (of ``suite``, if given) last ended, in a stable order."""
-        columns = [f.name for f in fields(TaskRecord)]
-        query = f"SELECT {', '.join(columns)} FROM task_log"
-        params: tuple[str, ...] = ()
-        if suite is not None:
-            query += " WHERE suite=?"
-            params = (suite,)
-        query += " ORDER BY suite, dataset, model, training, method, seed"
-        with self._connect() as db:
-            return [TaskRecord(*row) for row in db.execute(query, params)]
+        columns = ", ".join(f.name for f in fields(TaskRecord))
+        rows = self._select(f"SELECT {columns} FROM task_log", suite, f"ORDER BY {_KEY_COLUMNS}")
+        return [TaskRecord(*row) for row in rows]
 
     def done_keys(self, suite: str | None = None) -> set[TaskKey]:
         """The tasks that have result rows."""
-        query = "SELECT DISTINCT suite, dataset, model, training, method, seed FROM results"
+        return {TaskKey(*row) for row in self._select(f"SELECT DISTINCT {_KEY_COLUMNS} FROM results", suite)}
+
+    def _select(self, query: str, suite: str | None, order: str = "") -> list[tuple]:
+        """Run ``query`` (filtered to ``suite`` when given, then ``order``) and return its rows."""
         params: tuple[str, ...] = ()
         if suite is not None:
             query += " WHERE suite=?"
             params = (suite,)
         with self._connect() as db:
-            return {TaskKey(*row) for row in db.execute(query, params)}
+            return db.execute(f"{query} {order}", params).fetchall()
 
     def get(self, key: TaskKey) -> dict[str, float | None]:
         """The metrics recorded for ``key`` (empty if the task has not run)."""
         with self._connect() as db:
             cursor = db.execute(
-                "SELECT metric, value FROM results WHERE suite=? AND dataset=? AND model=? "
-                "AND training=? AND method=? AND seed=? ORDER BY metric",
+                f"SELECT metric, value FROM results WHERE {_KEY_MATCH} ORDER BY metric",
                 tuple(asdict(key).values()),
             )
             return dict(cursor.fetchall())
@@ -203,13 +197,7 @@ class ResultStore:
     def rows(self, suite: str | None = None) -> list[ResultRow]:
         """Every stored row (of ``suite``, if given), in a stable order."""
         query = f"SELECT {', '.join(_COLUMNS)} FROM results"
-        params: tuple[str, ...] = ()
-        if suite is not None:
-            query += " WHERE suite=?"
-            params = (suite,)
-        query += " ORDER BY suite, dataset, model, training, method, seed, metric"
-        with self._connect() as db:
-            return [ResultRow(*row) for row in db.execute(query, params)]
+        return [ResultRow(*row) for row in self._select(query, suite, f"ORDER BY {_KEY_COLUMNS}, metric")]
 
     def export_csv(self, path: str | os.PathLike[str], suite: str | None = None) -> Path:
         """Write the rows as CSV (one row per metric value), atomically."""
