@@ -1,5 +1,9 @@
-"""The plain training loop: Adam on cross-entropy of the logits, model selection and early stopping
-on a validation split (never the test set), plus batched prediction and evaluation.
+"""The training loop: Adam (or Adadelta, SGD) on the cross-entropy of the logits, or on the saliency
+guided objective (``training="sgt"``, :mod:`salience.training.saliency_guided`), with model selection
+and early stopping on a validation split (never the test set), plus batched prediction and evaluation.
+
+Splits are :class:`salience.data.Dataset` (float (N, T, F)) or any dataset with integer token ids
+``x`` (N, L), ``y``, ``lengths`` and ``n_samples`` (such as ``salience.data.TextDataset``).
 
 The originals select the model and stop early on **test** accuracy and have no validation split;
 here :func:`fit` takes no test set at all, so it cannot.
@@ -18,13 +22,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from salience._validation import check_finite, check_fraction, check_ndim, check_positive_int
+from salience._validation import (
+    check_choice,
+    check_finite,
+    check_fraction,
+    check_ndim,
+    check_positive_int,
+)
 from salience.data.dataset import Dataset
 from salience.training.device import check_device_name, resolve_device
+from salience.training.saliency_guided import SaliencyGuidedConfig, SaliencyGuidedObjective
 
 #: When validation accuracy is perfect, stop after this many epochs (at most ``patience``) without
 #: a lower validation loss.
 PERFECT_PATIENCE = 5
+
+TRAININGS = ("traditional", "sgt")
+OPTIMIZERS = ("adam", "adadelta", "sgd")
 
 
 @dataclass
@@ -46,6 +60,11 @@ class TrainConfig:
         stop_at_validation_accuracy: if set, also stop after the first epoch whose validation
             accuracy reaches this value (the benchmark's code stopped once its best held-out
             accuracy reached 99%).
+        optimizer: ``adam`` (the input-cell attention and benchmark code), ``adadelta`` (the saliency
+            guided training MNIST code, lr 1.0) or ``sgd`` (momentum 0.9).
+        training: ``traditional`` (cross-entropy) or ``sgt`` (saliency guided training).
+        sgt: the saliency guided objective's settings (default ``SaliencyGuidedConfig()`` when
+            ``training="sgt"``; must be None for traditional training).
 
     Example:
         >>> TrainConfig(max_epochs=10).to_dict()["max_epochs"]
@@ -61,6 +80,9 @@ class TrainConfig:
     weight_decay: float = 0.0
     stop_at_train_accuracy: float | None = None
     stop_at_validation_accuracy: float | None = None
+    optimizer: str = "adam"
+    training: str = "traditional"
+    sgt: SaliencyGuidedConfig | None = None
 
     def __post_init__(self) -> None:
         check_positive_int(self.max_epochs, "max_epochs")
@@ -77,10 +99,28 @@ class TrainConfig:
         for name in ("stop_at_train_accuracy", "stop_at_validation_accuracy"):
             if getattr(self, name) is not None:
                 check_fraction(getattr(self, name), name, open_high=False)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_choice(self.training, "training", TRAININGS)
+        if isinstance(self.sgt, dict):
+            self.sgt = SaliencyGuidedConfig.from_dict(self.sgt)
+        if self.training == "sgt" and self.sgt is None:
+            self.sgt = SaliencyGuidedConfig()
+        if self.sgt is not None and not isinstance(self.sgt, SaliencyGuidedConfig):
+            raise TypeError(f"sgt: expected a SaliencyGuidedConfig, got {type(self.sgt).__name__}")
+        if self.training == "traditional" and self.sgt is not None:
+            raise ValueError("sgt: only used with training='sgt'")
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-serialisable dict."""
         return asdict(self)
+
+    def make_optimizer(self, parameters: Iterator[nn.Parameter]) -> torch.optim.Optimizer:
+        """The configured optimiser over ``parameters``."""
+        if self.optimizer == "adadelta":
+            return torch.optim.Adadelta(parameters, lr=self.lr, weight_decay=self.weight_decay)
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(parameters, lr=self.lr, momentum=0.9, weight_decay=self.weight_decay)
+        return torch.optim.Adam(parameters, lr=self.lr, weight_decay=self.weight_decay)
 
 
 @dataclass
@@ -124,10 +164,13 @@ def fit(
     config: TrainConfig | None = None,
     *,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    replacement: np.ndarray | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``train``, selecting the epoch with the best score on ``validation``.
 
-    Adam minimises the cross-entropy of the model's logits over shuffled minibatches. After every
+    The optimiser minimises the cross-entropy of the model's logits over shuffled minibatches, or
+    with ``training="sgt"`` the saliency guided objective (its reported train loss is the whole
+    objective, CE + λ·KL; validation scores are cross-entropy and accuracy). After every
     epoch the model is scored on ``validation`` in eval mode; the best epoch has the highest
     validation accuracy, ties going to the lower validation loss. Training stops after
     ``config.max_epochs``, or after ``config.patience`` epochs without a better epoch, or, once the
@@ -147,6 +190,8 @@ def fit(
         validation: the split used for model selection and early stopping.
         config: a :class:`TrainConfig` (default ``TrainConfig()``).
         on_epoch: called with each epoch's :class:`EpochReport` (e.g. to drive a progress bar).
+        replacement: for saliency guided training with ``fill="replacement"``: values (N, T, F)
+            aligned with ``train`` (e.g. signal-free samples) written into the masked cells.
 
     Example:
         >>> from salience.data import make_box, split_dataset
@@ -163,7 +208,7 @@ def fit(
     _check_model(model)
     _check_split(train, "train", model)
     _check_split(validation, "validation", model)
-    if validation.x.shape[1:] != train.x.shape[1:]:
+    if not _is_token_dataset(train) and validation.x.shape[1:] != train.x.shape[1:]:
         raise ValueError(
             f"validation: expected (N, T, F) = (N, {train.n_steps}, {train.n_features}) like train, "
             f"got {validation.x.shape}"
@@ -173,8 +218,19 @@ def fit(
     dtype = _model_dtype(model)
     x, y, lengths = _to_device(train, device, dtype)
     vx, vy, vlengths = _to_device(validation, device, dtype)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = config.make_optimizer(model.parameters())
     order = torch.Generator().manual_seed(config.seed)
+    objective = None
+    if config.sgt is not None:
+        objective = SaliencyGuidedObjective(config.sgt, seed=config.seed)
+    fill = None
+    if config.sgt is not None and config.sgt.resolved_fill == "replacement":
+        if replacement is None or tuple(np.shape(replacement)) != tuple(x.shape):
+            raise ValueError(
+                f"replacement: expected values of shape {tuple(x.shape)} for fill='replacement', "
+                f"got {None if replacement is None else np.shape(replacement)}"
+            )
+        fill = torch.as_tensor(np.asarray(replacement), dtype=dtype).to(device)
 
     history: list[EpochReport] = []
     best_epoch, best_acc, best_loss = 0, -math.inf, math.inf
@@ -190,7 +246,9 @@ def fit(
                 torch.cuda.manual_seed(config.seed)
         for epoch in range(1, config.max_epochs + 1):
             start = time.perf_counter()
-            train_loss, train_acc = _train_epoch(model, optimizer, x, y, lengths, config.batch_size, order)
+            train_loss, train_acc = _train_epoch(
+                model, optimizer, x, y, lengths, config.batch_size, order, objective, fill
+            )
             if not math.isfinite(train_loss):
                 raise FloatingPointError(
                     f"lr: the training loss became {train_loss} at epoch {epoch}; try a lower lr"
@@ -318,6 +376,8 @@ def _train_epoch(
     lengths: torch.Tensor | None,
     batch_size: int,
     order: torch.Generator,
+    objective: SaliencyGuidedObjective | None = None,
+    replacement: torch.Tensor | None = None,
 ) -> tuple[float, float]:
     """One pass over shuffled minibatches; returns the running mean loss and accuracy."""
     model.train()
@@ -327,10 +387,21 @@ def _train_epoch(
     correct = torch.zeros((), dtype=torch.int64, device=x.device)
     for start in range(0, n, batch_size):
         index = permutation[start : start + batch_size]
-        logits = _forward(model, x[index], None if lengths is None else lengths[index])
-        loss = F.cross_entropy(logits, y[index])
+        batch_lengths = None if lengths is None else lengths[index]
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        if objective is None:
+            logits = _forward(model, x[index], batch_lengths)
+            loss = F.cross_entropy(logits, y[index])
+            loss.backward()
+        else:
+            step = objective.backward(
+                model,
+                x[index],
+                y[index],
+                lengths=batch_lengths,
+                replacement=None if replacement is None else replacement[index],
+            )
+            loss, logits = step.loss, step.logits
         optimizer.step()
         loss_sum += loss.detach().double() * index.shape[0]
         correct += (logits.detach().argmax(dim=1) == y[index]).sum()
@@ -377,7 +448,10 @@ def _forward(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor | None) ->
 def _to_device(
     dataset: Dataset, device: torch.device, dtype: torch.dtype = torch.float32
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    x = torch.from_numpy(dataset.x).to(device=device, dtype=dtype)
+    """x (float inputs in the model's dtype; integer token ids kept), y and lengths on ``device``."""
+    x = torch.from_numpy(dataset.x).to(device)
+    if x.is_floating_point():
+        x = x.to(dtype)
     y = torch.from_numpy(dataset.y).to(device)
     lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths).to(device)
     return x, y, lengths
@@ -395,19 +469,35 @@ def _config_value(model: nn.Module, key: str) -> int | None:
 
 
 def _check_split(dataset: object, name: str, model: nn.Module) -> None:
-    """Fail unless ``dataset`` is a non-empty Dataset that fits ``model.config`` (when it has one)."""
-    if not isinstance(dataset, Dataset):
-        raise TypeError(f"{name}: expected a salience.data.Dataset, got {type(dataset).__name__}")
+    """Fail unless ``dataset`` is a non-empty Dataset (or token dataset) that fits ``model.config``
+    (when it has one)."""
+    tokens = _is_token_dataset(dataset)
+    if not isinstance(dataset, Dataset) and not tokens:
+        raise TypeError(
+            f"{name}: expected a salience.data.Dataset or a token dataset (integer x (N, L), y, lengths), "
+            f"got {type(dataset).__name__}"
+        )
     if dataset.n_samples == 0:
         raise ValueError(f"{name}: expected at least one sample, got an empty dataset")
     n_features = _config_value(model, "n_features")
-    if n_features is not None and dataset.n_features != n_features:
+    if not tokens and n_features is not None and dataset.n_features != n_features:
         raise ValueError(f"{name}: expected {n_features} features for this model, got {dataset.n_features}")
     n_classes = _config_value(model, "n_classes")
     if n_classes is not None and int(dataset.y.max()) >= n_classes:
         raise ValueError(
             f"{name}: expected labels in [0, {n_classes}) for this model, got up to {int(dataset.y.max())}"
         )
+
+
+def _is_token_dataset(dataset: object) -> bool:
+    """Duck-typed text data: integer ids ``x`` (N, L) with ``y``, ``lengths`` and ``n_samples``."""
+    x = getattr(dataset, "x", None)
+    return (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and np.issubdtype(x.dtype, np.integer)
+        and all(hasattr(dataset, name) for name in ("y", "lengths", "n_samples"))
+    )
 
 
 def _model_device(model: nn.Module) -> torch.device:
