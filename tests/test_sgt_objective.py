@@ -111,7 +111,7 @@ def test_kl_is_zero_when_nothing_is_masked():
     loss, result = SaliencyGuidedObjective(SaliencyGuidedConfig(fraction=0.0)).loss(model, x, y)
     z = torch.randn(4, 3)
     assert float(kl_divergence(z, z)) == 0.0
-    # X̃ = X goes through the same stacked forward as X; only float rounding separates them.
+    # X̃ = X: the two forward passes see the same input (up to float rounding).
     assert abs(float(result.kl)) < 1e-7
     torch.testing.assert_close(loss, F.cross_entropy(model(x), y))
 

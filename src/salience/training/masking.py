@@ -118,8 +118,7 @@ def mask_time_series(
         values = replacement.to(device=x.device, dtype=x.dtype)
     else:
         dims = (1, 2) if fill == "sample_range" else (1,)
-        low, high = _range(x, valid, dims)
-        values = low + (high - low) * torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        values = _uniform_between(*_range(x, valid, dims), x, generator)
     return torch.where(mask, values, x), mask
 
 
@@ -155,9 +154,9 @@ def mask_images(
     elif fill == "mean":
         values = x.mean(dim=(2, 3), keepdim=True).expand_as(x)
     else:
-        low = x.amin(dim=(2, 3), keepdim=True)
-        high = x.amax(dim=(2, 3), keepdim=True)
-        values = low + (high - low) * torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        values = _uniform_between(
+            x.amin(dim=(2, 3), keepdim=True), x.amax(dim=(2, 3), keepdim=True), x, generator
+        )
     return torch.where(pixels, values, x), pixels.squeeze(1)
 
 
@@ -207,6 +206,14 @@ def _range(x: torch.Tensor, valid: torch.Tensor | None, dims: tuple[int, ...]) -
     low = x.masked_fill(~valid, torch.inf).amin(dim=dims, keepdim=True)
     high = x.masked_fill(~valid, -torch.inf).amax(dim=dims, keepdim=True)
     return low, high
+
+
+def _uniform_between(
+    low: torch.Tensor, high: torch.Tensor, like: torch.Tensor, generator: torch.Generator | None
+) -> torch.Tensor:
+    """U(low, high) values of ``like``'s shape (in place on one draw: no temporaries)."""
+    values = torch.rand(like.shape, generator=generator, device=like.device, dtype=like.dtype)
+    return values.mul_(high - low).add_(low)
 
 
 def _check_fraction(fraction: object) -> None:
