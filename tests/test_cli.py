@@ -141,3 +141,22 @@ def test_help_on_every_command(capsys):
                  ["explain", "--help"], ["evaluate", "--help"]):  # fmt: skip
         code, out, _ = run(capsys, *args)
         assert code == 0 and "Usage" in out
+
+
+def test_train_with_saliency_guided_training_records_its_settings(capsys, tmp_path, pipeline):
+    _, data, _, _ = pipeline
+    out = tmp_path / "sgt-model"
+    code, printed, _ = run(
+        capsys, "train", data, "--model", "lstm", "--out", out, "--max-epochs", "2", "--device", "cpu",
+        "--option", "hidden_size=4", "--training", "sgt", "--sgt-fraction", "0.3", "--sgt-mode", "fast",
+    )  # fmt: skip
+    assert code == 0 and "best validation accuracy" in printed
+    train = json.loads((out / "config.json").read_text())["metadata"]["train"]
+    assert train["training"] == "sgt"
+    assert train["sgt"]["fraction"] == 0.3 and train["sgt"]["mode"] == "fast"
+    code, _, err = run(
+        capsys, "train", data, "--model", "lstm", "--out", tmp_path / "bad", "--training", "sgt",
+        "--sgt-fraction", "1.5",
+    )  # fmt: skip
+    assert code == 2 and err.startswith("error: fraction: expected a number in [0, 1)")
+    assert not (tmp_path / "bad").exists()

@@ -218,18 +218,36 @@ def train(
     patience: Annotated[int, typer.Option()] = 20,
     seed: Annotated[int, typer.Option()] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    optimizer: Annotated[str, typer.Option(help="adam, adadelta or sgd.")] = "adam",
+    training: Annotated[
+        str, typer.Option(help="traditional or sgt (saliency guided training).")
+    ] = "traditional",
+    sgt_fraction: Annotated[float, typer.Option(help="SGT: fraction k of cells masked per sample.")] = 0.5,
+    sgt_lambda: Annotated[float, typer.Option(help="SGT: weight of the KL term.")] = 1.0,
+    sgt_mode: Annotated[str, typer.Option(help="SGT: faithful (as the paper) or fast.")] = "faithful",
+    sgt_rank: Annotated[str, typer.Option(help="SGT: rank by the signed or absolute gradient.")] = "signed",
+    sgt_fill: Annotated[
+        str, typer.Option(help="SGT: feature_range, sample_range or constant (0) for masked cells.")
+    ] = "feature_range",
 ) -> None:
     """Train a model (standardised per cell, validation split for model selection) and save it."""
     from salience.data import Dataset, Standardizer, split_dataset
     from salience.models import build_model
-    from salience.training import TrainConfig, fit, save_checkpoint
+    from salience.training import SaliencyGuidedConfig, TrainConfig, fit, save_checkpoint
+
+    sgt = None
+    if training == "sgt":
+        sgt = SaliencyGuidedConfig(
+            fraction=sgt_fraction, lam=sgt_lambda, mode=sgt_mode, rank=sgt_rank, fill=sgt_fill
+        )
 
     dataset = Dataset.load(data)
     splits = split_dataset(dataset, test=0, validation=validation, seed=seed)
     scaler = Standardizer.fit(splits.train)
     config = TrainConfig(
-        max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device
-    )
+        max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device,
+        optimizer=optimizer, training=training, sgt=sgt,
+    )  # fmt: skip
     network = build_model(
         model, n_features=dataset.n_features, n_classes=dataset.n_classes, seed=seed, **_parse_options(option)
     )
