@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from reference_input_cell import classifier_loop, lstm_cell_loop
-from salience.models import MODELS, RecurrentClassifier, build_model
+from salience.models import MODELS, RecurrentClassifier, build_model, sequence_models
 
 SMALL = {"hidden_size": 4, "attn_r": 3, "attn_d_a": 5}
 SMALL_ICA = {**SMALL, "r": 3, "d_a": 4}
@@ -51,7 +51,7 @@ def test_registry_holds_the_paper_models():
     assert expected <= set(MODELS)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_every_model_returns_logits(name):
     model = build_model(name, n_features=5, n_classes=3)  # default options
     x = torch.randn(4, 9, 5)
@@ -69,7 +69,7 @@ def test_every_model_returns_logits(name):
     assert (logits < 0).any() or (logits > 1).any()
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_every_model_backpropagates_to_the_input(name):
     model = _build(name).eval()
     x = torch.randn(2, 6, 5, requires_grad=True)
@@ -77,7 +77,7 @@ def test_every_model_backpropagates_to_the_input(name):
     assert x.grad is not None and torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_one_sample_one_step(name):
     model = _build(name).eval()
     assert model(torch.randn(1, 1, 5)).shape == (1, 3)
@@ -113,7 +113,7 @@ def test_option_fixed_by_the_name_is_refused(name, option, value):
         build_model(name, n_features=3, n_classes=2, **{option: value})
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_config_rebuilds_an_identical_architecture(name):
     model = _build(name, n_features=6, n_classes=4)
     config = json.loads(json.dumps(model.config))  # checkpoints store it as JSON
@@ -151,7 +151,7 @@ def test_input_cell_lstm_initialisation_is_xavier_with_zero_biases():
             assert parameter.abs().max() <= (6.0 / (fan_in + fan_out)) ** 0.5
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_forward_errors_name_x(name):
     model = _build(name)
     with pytest.raises(ValueError, match=r"^x: .*\(B, T, F\)"):
@@ -222,7 +222,7 @@ def _padded_batch(n_steps=8, n_features=5):
     return torch.where(valid.unsqueeze(-1), x, garbage), lengths
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_lengths_match_unpadded_samples(name):
     model = _build(name).double().eval()
     x, lengths = _padded_batch()
@@ -233,7 +233,7 @@ def test_lengths_match_unpadded_samples(name):
         torch.testing.assert_close(out[i : i + 1], alone, atol=1e-6, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(sequence_models()))
 def test_full_lengths_equal_no_lengths(name):
     model = _build(name).double().eval()
     x = _x(batch=3, n_steps=7)

@@ -4,7 +4,10 @@
   Euclidean distance and test accuracy (%) of nine architectures on six box datasets;
 - Table 2 of saliency guided training (Ismail et al., NeurIPS 2021): Diff(AUP) and Diff(AUR) of six
   gradient methods on the four benchmark architectures, mean over the 10 Box datasets, for
-  traditional and saliency guided training.
+  traditional and saliency guided training;
+- Table 1 of saliency guided training (the paper and its poster): ERASER comprehensiveness and
+  sufficiency (AOPC) of a GloVe + Bi-LSTM on Movies, FEVER and e-SNLI, for traditional and saliency
+  guided training, with a random-score baseline.
 """
 
 from __future__ import annotations
@@ -109,3 +112,40 @@ def sgt_table2(metric: str, model: str, method: str, training: str = "traditiona
     if row is None or method not in _TABLE2_METHODS or training not in _TRAININGS:
         return None
     return row[_TABLE2_METHODS.index(method)][_TRAININGS.index(training)]
+
+
+_ERASER_METHODS = ("gradient", "integrated_gradients", "smoothgrad")
+# (dataset, metric) -> ((traditional, sgt) per method in _ERASER_METHODS order, random).
+_ERASER_ROWS: dict[tuple[str, str], tuple[tuple[tuple[float, float], ...], float]] = {
+    ("movies", "comprehensiveness"): (((0.200, 0.240), (0.265, 0.306), (0.198, 0.256)), 0.056),
+    ("movies", "sufficiency"): (((0.042, 0.013), (0.054, 0.002), (0.034, 0.008)), 0.294),
+    ("fever", "comprehensiveness"): (((0.007, 0.008), (0.008, 0.009), (0.007, 0.008)), 0.001),
+    ("fever", "sufficiency"): (((0.012, 0.011), (0.005, 0.004), (0.006, 0.006)), 0.003),
+    ("esnli", "comprehensiveness"): (((0.117, 0.126), (0.099, 0.104), (0.117, 0.118)), 0.058),
+    ("esnli", "sufficiency"): (((0.420, 0.387), (0.461, 0.419), (0.476, 0.455)), 0.366),
+}  # fmt: skip
+
+
+def sgt_table1_eraser(dataset: str, metric: str, method: str, training: str = "traditional") -> float | None:
+    """The published ERASER AOPC (Table 1 of saliency guided training), or None if the paper has none.
+
+    ``dataset`` is ``movies``, ``fever`` or ``esnli``; ``metric`` is ``comprehensiveness`` (higher is
+    better) or ``sufficiency`` (lower is better); ``method`` is ``gradient``,
+    ``integrated_gradients``, ``smoothgrad`` or ``random``; ``training`` is ``traditional`` or ``sgt``.
+    The paper gives one Random value per row, returned for either training.
+
+    Example:
+        >>> sgt_table1_eraser("movies", "comprehensiveness", "integrated_gradients", "sgt")
+        0.306
+        >>> sgt_table1_eraser("movies", "sufficiency", "random", "sgt")
+        0.294
+    """
+    row = _ERASER_ROWS.get((dataset, metric))
+    if row is None or training not in _TRAININGS:
+        return None
+    pairs, random = row
+    if method == "random":
+        return random
+    if method not in _ERASER_METHODS:
+        return None
+    return pairs[_ERASER_METHODS.index(method)][_TRAININGS.index(training)]

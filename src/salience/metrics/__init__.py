@@ -10,7 +10,13 @@
   :func:`aur`, :func:`aupr`, :func:`ground_truth_scores` (all at once), :func:`diff_scores`;
 - :mod:`salience.metrics.masked_accuracy`: the accuracy drop — :func:`masked_accuracy_curve`,
   :func:`masked_accuracy_area`;
+- :mod:`salience.metrics.removal`: the accuracy drop by fraction of top-ranked cells removed (saliency
+  guided training's MNIST evaluation) — :func:`accuracy_drop_curve`, :func:`removal_counts`;
 - :mod:`salience.metrics.distribution`: :func:`saliency_distribution`;
+- :mod:`salience.metrics.eraser`: ERASER's comprehensiveness and sufficiency (AOPC) of token
+  rationales — :func:`eraser_scores`, :func:`rationale_sizes`, :func:`delete_tokens`;
+- :mod:`salience.metrics.sparsity`: how concentrated maps are — :func:`gini_index`,
+  :func:`fraction_near_zero`, :func:`saliency_histogram`;
 - :mod:`salience.metrics.temporal`: where saliency falls in time — :func:`saliency_over_time`
   (vanishing-saliency profile), :func:`class_mean_saliency`, :func:`late_mass_fraction`;
 - :mod:`salience.metrics.classification`: :func:`accuracy`;
@@ -21,6 +27,7 @@
 from salience.metrics.catalog import LEVEL_METRICS, METRICS, MetricInfo, metric_info
 from salience.metrics.classification import accuracy
 from salience.metrics.distribution import saliency_distribution
+from salience.metrics.eraser import ERASER_LEVELS, EraserScores, delete_tokens, eraser_scores, rationale_sizes
 from salience.metrics.ground_truth import euclidean_distance, normalize_saliency, weighted_jaccard
 from salience.metrics.masked_accuracy import ACCURACY_LEVELS, masked_accuracy_area, masked_accuracy_curve
 from salience.metrics.masks import MASS_LEVELS, saliency_mass_counts, saliency_mass_masks
@@ -33,21 +40,32 @@ from salience.metrics.precision_recall import (
     precision_recall_curve,
     weighted_precision_recall,
 )
+from salience.metrics.removal import REMOVAL_FRACTIONS, accuracy_drop_curve, removal_counts
+from salience.metrics.sparsity import NEAR_ZERO_TOLERANCE, fraction_near_zero, gini_index, saliency_histogram
 from salience.metrics.temporal import class_mean_saliency, late_mass_fraction, saliency_over_time
 
 __all__ = [
     "ACCURACY_LEVELS",
+    "ERASER_LEVELS",
     "LEVEL_METRICS",
     "MASS_LEVELS",
     "METRICS",
+    "NEAR_ZERO_TOLERANCE",
+    "REMOVAL_FRACTIONS",
+    "EraserScores",
     "MetricInfo",
     "accuracy",
+    "accuracy_drop_curve",
     "aup",
     "aupr",
     "aur",
     "class_mean_saliency",
+    "delete_tokens",
     "diff_scores",
+    "eraser_scores",
     "euclidean_distance",
+    "fraction_near_zero",
+    "gini_index",
     "ground_truth_scores",
     "late_mass_fraction",
     "masked_accuracy_area",
@@ -55,7 +73,10 @@ __all__ = [
     "metric_info",
     "normalize_saliency",
     "precision_recall_curve",
+    "rationale_sizes",
+    "removal_counts",
     "saliency_distribution",
+    "saliency_histogram",
     "saliency_mass_counts",
     "saliency_mass_masks",
     "saliency_over_time",

@@ -74,6 +74,13 @@ METRICS: dict[str, MetricInfo] = _entries(
     ("masked_accuracy_auc", False, False, (0.0, 100.0),
      "area under the accuracy-drop curve in percent (trapezoid of accuracy in % over the levels 0…1); "
      "lower means a faster drop"),
+    ("accuracy_drop_auc", False, False, (0.0, 90.0),
+     "area under the accuracy-drop-by-removed-cells curve in percent (trapezoid of accuracy in % over the "
+     "removed fractions 0…0.9); lower means a steeper drop"),
+    ("gini", None, False, _FRACTION,
+     "Gini index of |saliency| per sample (Hurley & Rickard), mean over samples; higher is sparser"),
+    ("near_zero_fraction", None, False, _FRACTION,
+     "share of a sample's cells with |saliency| ≤ 1 % of its largest, mean over samples"),
     ("epochs", None, False, _UNBOUNDED, "training epochs run (bookkeeping)"),
     ("best_epoch", None, False, _UNBOUNDED, "epoch of the selected checkpoint (bookkeeping)"),
     ("seconds", False, False, _UNBOUNDED, "wall-clock seconds of the task"),
@@ -99,7 +106,15 @@ LEVEL_METRICS: dict[str, MetricInfo] = {
         "test accuracy after replacing the cells holding p % of the saliency mass (p = 0: unmasked); "
         "lower means the map found what the model uses",
         (0.0, 1.0),
-    )
+    ),
+    "accuracy_drop": MetricInfo(
+        "accuracy_drop@<p>",
+        False,
+        False,
+        "test accuracy after replacing each sample's top-ranked p % of cells by its background value "
+        "(p = 0 is the stored accuracy); lower means the map found what the model uses",
+        (0.0, 1.0),
+    ),
 }
 """Per-level metric families, by stem; their names are ``<stem>@<p>`` with p in percent."""
 

@@ -11,26 +11,44 @@ import torch
 from torch import nn
 
 from salience._validation import check_choice
+from salience.models.cnn import CNNClassifier
 from salience.models.recurrent import RecurrentClassifier, recurrent_options
 from salience.models.tcn import TCNClassifier
 from salience.models.transformer import TransformerClassifier
 
+INPUT_KINDS = ("sequence", "image")
+
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A registered model: its factory, the options its name implies, and its label in tables."""
+    """A registered model: its factory, the options its name implies, its label in tables, and the
+    inputs it takes: ``sequence`` (any T, optional ``lengths``) or ``image`` (a fixed T × F grid)."""
 
     factory: Callable[..., nn.Module]
     implied: dict[str, Any]
     label: str
+    inputs: str = "sequence"
 
 
 MODELS: dict[str, ModelSpec] = {}
 
 
-def register_model(name: str, factory: Callable[..., nn.Module], label: str, **implied: Any) -> None:
+def register_model(
+    name: str, factory: Callable[..., nn.Module], label: str, *, inputs: str = "sequence", **implied: Any
+) -> None:
     """Register ``factory(n_features=..., n_classes=..., **options)`` under ``name``."""
-    MODELS[name] = ModelSpec(factory=factory, implied=implied, label=label)
+    check_choice(inputs, "inputs", INPUT_KINDS)
+    MODELS[name] = ModelSpec(factory=factory, implied=implied, label=label, inputs=inputs)
+
+
+def sequence_models() -> list[str]:
+    """The registered models that take sequences of any length (all but the image models).
+
+    Example:
+        >>> "lstm" in sequence_models(), "cnn" in sequence_models()
+        (True, False)
+    """
+    return [name for name, spec in MODELS.items() if spec.inputs == "sequence"]
 
 
 _RECURRENT_LABELS = {
@@ -57,6 +75,8 @@ register_model(
 # The time-series benchmark's convolutional and attention models (§2.5 of the original's behaviour).
 register_model("tcn", TCNClassifier, "TCN")
 register_model("transformer", TransformerClassifier, "Transformer")
+# The small MNIST CNN of saliency guided training (images as (B, T = columns, F = rows)).
+register_model("cnn", CNNClassifier, "CNN", inputs="image")
 
 
 def model_label(name: str) -> str:
