@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from salience.cli import main
 from salience.experiments.bench import BenchEvents, bench_status, model_dir, plan, run_bench
@@ -280,3 +281,205 @@ def test_cli_bad_input_one_line_exit_2(capsys, args, needle):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and needle in err and "\n" not in err
+
+
+# --- The training dimension: traditional and saliency guided training (SGT) in one grid. ---
+
+SGT_TINY = {**TINY, "layouts": ["Middle"], "models": ["tcn"]}
+
+
+def sgt_profile(**changes):
+    return resolve_profile("quick", **{**SGT_TINY, **changes})
+
+
+def test_plan_has_one_training_task_per_training_and_keys_saliency_by_training():
+    profile = sgt_profile(layouts=["Middle", "RareTime"], trainings=["traditional", "sgt"])
+    tasks = plan(profile)
+    per_model = 1 + 1 + len(BASELINE_METHODS)  # training + gradient + baselines
+    assert len(tasks) == 2 * 1 * 2 * per_model and len({t.key for t in tasks}) == len(tasks)
+    assert {(t.key.training, t.key.method) for t in tasks if t.key.dataset == "Middle_Box"} == {
+        (training, method)
+        for training in ("traditional", "sgt")
+        for method in (TRAINING_RUN, "gradient", *BASELINE_METHODS)
+    }
+    for task in tasks:
+        spec = task.spec if task.is_training else task.spec.model
+        assert spec.train["training"] == task.key.training
+        if task.key.training == "sgt":  # the profile's SGT settings, same optimiser/epochs/stopping
+            assert spec.train["sgt"] == profile.sgt.to_dict()
+            assert {k: v for k, v in spec.train.items() if k not in ("training", "sgt")} == {
+                k: v for k, v in tasks[0].spec.train.items() if k != "training"
+            }
+        else:
+            assert "sgt" not in spec.train
+    assert model_dir("r", tasks[0].key).name == "tcn-seed0"  # traditional keeps the old layout
+    sgt_key = next(t.key for t in tasks if t.key.training == "sgt" and t.is_training)
+    assert model_dir("r", sgt_key).name == "tcn-sgt-seed0"
+
+
+def test_profile_rejects_unknown_trainings_and_sgt_settings():
+    with pytest.raises(ValueError, match=r"^trainings: "):
+        sgt_profile(trainings=["traditional", "adversarial"])
+    with pytest.raises(ValueError, match=r"^sgt: unknown settings"):
+        sgt_profile(sgt={"k": 0.5})
+    with pytest.raises(ValueError, match=r"^fraction"):
+        sgt_profile(sgt={"fraction": 1.5})
+
+
+@pytest.fixture(scope="module")
+def sgt_run(tmp_path_factory):
+    """A traditional-only run, then the same run with SGT added (in-process, one thread per task)."""
+    run_dir = tmp_path_factory.mktemp("bench-sgt") / "run"
+    events = []
+
+    def planned(total, todo):
+        events.append((total, todo))
+
+    run_bench(run_dir, sgt_profile(), workers=1, threads=1, events=BenchEvents(planned=planned))
+    before = results(run_dir / "results.sqlite")
+    report = run_bench(
+        run_dir,
+        sgt_profile(trainings=["traditional", "sgt"]),
+        workers=1,
+        threads=1,
+        events=BenchEvents(planned=planned),
+    )
+    return run_dir, report, events, before
+
+
+def test_adding_sgt_adds_only_its_tasks_and_keeps_the_traditional_results(sgt_run):
+    run_dir, report, events, before = sgt_run
+    per_training = 1 + 1 + len(BASELINE_METHODS)
+    assert events == [(per_training, per_training), (2 * per_training, per_training)]
+    assert report.counts() == {"done": 2 * per_training, "skipped": 0, "failed": 0, "pending": 0}
+    rows = ResultStore(run_dir / "results.sqlite").rows()
+    assert {r.training for r in rows} == {"traditional", "sgt"}
+    traditional = sorted(
+        (r.dataset, r.model, r.method, r.metric, r.value) for r in rows if r.training == "traditional"
+    )
+    assert traditional == before
+
+
+def test_the_sgt_model_is_the_one_fit_trains_with_the_sgt_objective(sgt_run, one_thread):
+    """Retrain by hand with ``fit(training="sgt")``: the grid's SGT weights; traditional ones differ."""
+    from salience.models import build_model
+    from salience.training import TrainConfig, fit
+
+    run_dir, _, _, _ = sgt_run
+    profile = sgt_profile(trainings=["traditional", "sgt"])
+    spec = next(t for t in plan(profile) if t.is_training and t.key.training == "sgt")
+    prepared = prepare_data(spec.spec.data)
+    model = build_model("tcn", n_features=10, n_classes=2, seed=0, **profile.model_options["tcn"])
+    config = TrainConfig(
+        max_epochs=2, patience=10, lr=profile.lr, batch_size=20, seed=0, device="cpu",
+        stop_at_train_accuracy=0.99, stop_at_validation_accuracy=0.99, training="sgt", sgt=profile.sgt,
+    )  # fmt: skip
+    fit(model, prepared.train, prepared.validation, config)
+    stored_sgt = load_checkpoint(model_dir(run_dir, spec.key)).model.state_dict()
+    stored_trad = load_checkpoint(model_dir(run_dir, replace(spec.key, training="traditional"))).model
+    for name, value in model.state_dict().items():
+        assert torch.allclose(stored_sgt[name], value, atol=1e-6), name
+    assert any(
+        not torch.allclose(stored_sgt[name], value, atol=1e-4)
+        for name, value in stored_trad.state_dict().items()
+    )
+
+
+def test_rerun_with_trainings_computes_nothing_and_other_sgt_settings_are_refused(sgt_run):
+    run_dir, _, _, _ = sgt_run
+    before = results(run_dir / "results.sqlite")
+    events = []
+    profile = sgt_profile(trainings=["sgt", "traditional"])
+    run_bench(
+        run_dir, profile, workers=1, events=BenchEvents(planned=lambda total, todo: events.append(todo))
+    )
+    assert events == [0] and results(run_dir / "results.sqlite") == before
+    with pytest.raises(ValueError, match=r"other settings \(sgt\)"):
+        run_bench(run_dir, sgt_profile(trainings=["traditional", "sgt"], sgt={"fraction": 0.3}), workers=1)
+
+
+def test_training_table_recomputes_from_the_stored_rows(sgt_run):
+    """Diff per (model, method, training) = mean over datasets of AUP(method) − AUP(random), by hand."""
+    from salience.experiments.bench_summary import training_table
+    from salience.experiments.published import sgt_table2
+
+    run_dir, _, _, _ = sgt_run
+    rows = ResultStore(run_dir / "results.sqlite").rows()
+    value = {(r.dataset, r.model, r.training, r.method, r.metric): r.value for r in rows}
+    (row,) = training_table(summarize(rows, accuracy_threshold=0.0).diff_table)
+    assert (row["model"], row["method"]) == ("tcn", "gradient")
+    for training in ("traditional", "sgt"):
+        for metric in ("aup", "aur"):
+            gap = value[("Middle_Box", "tcn", training, "gradient", metric)]
+            gap -= value[("Middle_Box", "tcn", training, "random", metric)]
+            assert row[f"diff_{metric}_{training}"] == pytest.approx(gap, abs=1e-12)
+            assert row[f"paper_diff_{metric}_{training}"] == sgt_table2(
+                f"diff_{metric}", "tcn", "gradient", training
+            )
+        assert row[f"n_datasets_{training}"] == 1
+    assert row["sgt_gain_aup"] == pytest.approx(row["diff_aup_sgt"] - row["diff_aup_traditional"])
+    assert row["paper_sgt_gain_aup"] == pytest.approx(0.168 - 0.106)  # Table 2, TCN, gradient
+
+
+def test_training_table_averages_each_training_over_its_own_passing_datasets():
+    def rows(dataset, training, accuracy, p, r, rp, rr):
+        base = ("bench", dataset, "lstm", training)
+        return [
+            ResultRow(*base, "-", 0, "test_accuracy", accuracy),
+            ResultRow(*base, "deeplift", 0, "aup", p),
+            ResultRow(*base, "deeplift", 0, "aur", r),
+            ResultRow(*base, "random", 0, "aup", rp),
+            ResultRow(*base, "random", 0, "aur", rr),
+        ]
+
+    from salience.experiments.bench_summary import training_table
+
+    table = (
+        rows("A", "traditional", 1.0, 0.2, 0.3, 0.4, 0.4)
+        + rows("B", "traditional", 0.95, 0.5, 0.1, 0.3, 0.3)
+        + rows("A", "sgt", 1.0, 0.6, 0.5, 0.2, 0.4)
+        + rows("B", "sgt", 0.5, 0.9, 0.9, 0.0, 0.0)  # under the threshold: left out
+    )
+    (row,) = training_table(summarize(table, accuracy_threshold=0.9).diff_table)
+    assert row["diff_aup_traditional"] == pytest.approx(((0.2 - 0.4) + (0.5 - 0.3)) / 2)
+    assert row["diff_aur_traditional"] == pytest.approx(((0.3 - 0.4) + (0.1 - 0.3)) / 2)
+    assert (row["diff_aup_sgt"], row["diff_aur_sgt"]) == pytest.approx((0.6 - 0.2, 0.5 - 0.4))
+    assert (row["n_datasets_traditional"], row["n_datasets_sgt"]) == (2, 1)
+    assert (row["paper_diff_aup_traditional"], row["paper_diff_aup_sgt"]) == (-0.097, -0.108)
+    assert row["paper_sgt_gain_aur"] == pytest.approx(0.089 - 0.047)
+    # Paired: dataset B failed under SGT, so it leaves traditional's mean too.
+    (row,) = training_table(summarize(table, accuracy_threshold=0.9, paired=True).diff_table)
+    assert (row["diff_aup_traditional"], row["diff_aur_traditional"]) == pytest.approx((0.2 - 0.4, 0.3 - 0.4))
+    assert (row["diff_aup_sgt"], row["n_datasets_traditional"], row["n_datasets_sgt"]) == (
+        pytest.approx(0.6 - 0.2),
+        1,
+        1,
+    )
+
+
+def test_cli_runs_and_summarises_both_trainings(tmp_path, capsys):
+    from salience.experiments.bench_summary import training_table
+
+    out = tmp_path / "cli-sgt"
+    code = main(
+        [
+            "bench", "run", "--layouts", "Middle", "--processes", "Box", "--models", "tcn",
+            "--methods", "gradient", "--trainings", "traditional,sgt", "--n-train", "60", "--max-epochs", "2",
+            "--accuracy-threshold", "0",
+            "--workers", "1", "--out", str(out),
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "2 trainings (traditional, sgt)" in captured.out
+    stored = {r.training for r in ResultStore(out / "results.sqlite").rows() if r.method == TRAINING_RUN}
+    assert stored == {"traditional", "sgt"}
+    assert main(["bench", "summary", str(out)]) == 0
+    summary = capsys.readouterr().out
+    assert "Diff(AUP) Trad." in summary and "Diff(AUP) SGT" in summary, summary
+    rows = ResultStore(out / "results.sqlite").rows()
+    (row,) = training_table(summarize(rows, accuracy_threshold=0.0).diff_table)
+    assert f"{row['diff_aup_sgt']:+.3f} | +0.168" in summary  # ours | Table 2's TCN gradient, SGT
+    assert main(["bench", "run", "--trainings", "traditional,magic", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: trainings") and "\n" not in err.strip()

@@ -1,6 +1,7 @@
 """``salience bench``: run the time-series saliency benchmark grid, summarise it, show its status.
 
 salience bench run --profile quick --out runs/bench-quick      # local Dask cluster
+salience bench run --trainings traditional,sgt ...             # also saliency guided training
 salience bench run --workers 1 ...                             # in-process
 salience bench run --scheduler tcp://host:8786 ...             # an existing cluster
 salience bench summary runs/bench-quick                        # tables + CSV/JSON
@@ -9,7 +10,6 @@ salience bench status runs/bench-quick                         # done / skipped 
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from salience._console import console, split_list
+from salience._progress import GridProgress
 
 bench_app = typer.Typer(
     help="The time-series saliency benchmark (Ismail et al., NeurIPS 2020) on Dask.", no_args_is_help=True
@@ -25,10 +26,6 @@ bench_app = typer.Typer(
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
 
 
 @bench_app.command("run")
@@ -48,6 +45,12 @@ def bench_run(
     methods: Annotated[
         str | None, typer.Option(help="Comma-separated saliency methods (append +tsr for TSR).")
     ] = None,
+    trainings: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated trainings: traditional, sgt (saliency guided); default traditional."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default runs/bench-PROFILE); reruns resume.")
     ] = None,
@@ -62,6 +65,10 @@ def bench_run(
     device: Annotated[str, typer.Option(help="cpu or cuda (each task's device).")] = "cpu",
     n_train: Annotated[int | None, typer.Option(help="Override the profile's training samples.")] = None,
     max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+    accuracy_threshold: Annotated[
+        float | None,
+        typer.Option(help="Override the test accuracy a model needs for its saliency to be scored (0.9)."),
+    ] = None,
 ) -> None:
     """Train the models and score the saliency methods of the grid; results go to results.sqlite."""
     from salience.experiments.bench import run_bench, selected_methods
@@ -74,18 +81,24 @@ def bench_run(
         processes=split_list(processes),
         models=split_list(models),
         methods=split_list(methods),
+        trainings=split_list(trainings),
         n_train=n_train,
         max_epochs=max_epochs,
+        accuracy_threshold=accuracy_threshold,
     )
     resolved = resolve_device(device)
     run_dir = out or Path("runs") / f"bench-{settings.name}"
-    n_models = len(settings.layouts) * len(settings.processes) * len(settings.models)
+    n_models = (
+        len(settings.layouts) * len(settings.processes) * len(settings.models) * len(settings.trainings)
+    )
     console.print(
         f"[bold]salience bench run[/] profile={settings.name}: {len(settings.layouts)} layouts × "
-        f"{len(settings.processes)} processes × {len(settings.models)} models = {n_models} models, "
-        f"{len(selected_methods(settings))} methods -> {run_dir}"
+        f"{len(settings.processes)} processes × {len(settings.models)} models × "
+        f"{len(settings.trainings)} trainings ({', '.join(settings.trainings)}) = {n_models} models, "
+        f"{len(selected_methods(settings))} methods -> {run_dir}",
+        soft_wrap=True,
     )
-    with _GridProgress() as progress:
+    with GridProgress() as progress:
         report = run_bench(
             run_dir,
             settings,
@@ -98,48 +111,6 @@ def bench_run(
         )
     _print_counts(report.counts())
     console.print(f"Summary: [bold]salience bench summary {run_dir}[/]")
-
-
-class _GridProgress:
-    """One progress bar over the tasks still to run, with counts of how they ended."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.progress = Progress(
-            TextColumn("tasks"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self.bar = self.progress.add_task("tasks", total=None, status="")
-        self.counts: Counter[str] = Counter()
-
-    def __enter__(self) -> _GridProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
-
-    def events(self) -> Any:
-        from salience.experiments.bench import BenchEvents
-
-        def planned(total: int, todo: int) -> None:
-            if total > todo:
-                self.progress.console.print(f"{total - todo} of {total} tasks already in the run directory")
-            self.progress.update(self.bar, total=todo)
-
-        def finished(key: Any, status: str) -> None:
-            self.counts[status] += 1
-            text = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items()))
-            self.progress.update(
-                self.bar, advance=1, status=f"{text} | last: {key.dataset}/{key.model}/{key.method}"
-            )
-
-        return BenchEvents(planned=planned, finished=finished)
 
 
 def _print_counts(counts: dict[str, int]) -> None:
@@ -159,10 +130,12 @@ def bench_status_command(
     listed = [(key, status) for key, status in report.statuses.items() if status in ("failed", "skipped")]
     if listed:
         table = Table(title="failed and skipped tasks")
-        for column in ("status", "dataset", "model", "method", "why"):
+        for column in ("status", "dataset", "model", "training", "method", "why"):
             table.add_column(column)
         for key, status in listed[:show]:
-            table.add_row(status, key.dataset, key.model, key.method, report.messages.get(key, ""))
+            table.add_row(
+                status, key.dataset, key.model, key.training, key.method, report.messages.get(key, "")
+            )
         console.print(table)
         if len(listed) > show:
             console.print(f"... and {len(listed) - show} more")
@@ -179,7 +152,8 @@ def bench_summary_command(
         str, typer.Option(help="Random baseline of the Diff table: random (i.i.d.) or random_permutation.")
     ] = "random",
 ) -> None:
-    """AUP/AUR per dataset and Diff(AUP)/Diff(AUR) per model × method; writes CSV and JSON."""
+    """AUP/AUR per dataset and Diff(AUP)/Diff(AUR) per model × method and training (beside the
+    published Table 2 of saliency guided training); writes CSV and JSON."""
     from salience._validation import check_choice
     from salience.experiments.bench import DATABASE, read_config
     from salience.experiments.bench_profile import SUITE
@@ -193,10 +167,12 @@ def bench_summary_command(
     summary = summarize(ResultStore(Path(run_dir) / DATABASE).rows(SUITE), accuracy_threshold=threshold)
     if per_dataset:
         _print_per_dataset(summary.dataset_table)
-    _print_diff([row for row in summary.diff_table if row["baseline"] == baseline], baseline)
+    _print_diff(summary.diff_table, baseline)
     if summary.excluded:
         names = ", ".join(
-            f"{e['dataset']}/{e['model']} ({_fmt(e['test_accuracy'], 2)})" for e in summary.excluded
+            f"{e['dataset']}/{e['model']}{'' if e['training'] == 'traditional' else '/' + e['training']} "
+            f"({_fmt(e['test_accuracy'], 2)})"
+            for e in summary.excluded
         )
         console.print(
             f"Excluded from saliency metrics (test accuracy under {threshold:.2f}): {names}", soft_wrap=True
@@ -214,29 +190,21 @@ def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
     table.add_column("model")
     for method in methods:
         table.add_column(method, justify="right")
-    grouped: dict[tuple[str, str], dict[str, str]] = {}
+    grouped: dict[tuple[str, str, str], dict[str, str]] = {}
     for r in rows:
-        grouped.setdefault((r["dataset"], r["model"]), {})[r["method"]] = (
+        grouped.setdefault((r["dataset"], r["model"], r["training"]), {})[r["method"]] = (
             f"{_fmt(r['aup'], 2)}/{_fmt(r['aur'], 2)}"
         )
-    for (dataset, model), cells in grouped.items():
-        table.add_row(dataset, model, *(cells.get(m, "") for m in methods))
+    if len({training for _, _, training in grouped}) > 1:
+        table.columns[1].header = "model (training)"
+    for (dataset, model, training), cells in grouped.items():
+        name = model if table.columns[1].header == "model" else f"{model} ({training})"
+        table.add_row(dataset, name, *(cells.get(m, "") for m in methods))
     console.print(table)
 
 
 def _print_diff(rows: list[dict[str, Any]], baseline: str) -> None:
-    table = Table(
-        title=f"Diff(AUP) / Diff(AUR) against the {baseline} baseline, mean over datasets (ours | paper)"
-    )
-    for column in ("model", "training", "method", "Diff(AUP)", "Diff(AUR)", "datasets"):
-        table.add_column(column, justify="right" if column.startswith(("Diff", "data")) else "left")
-    for r in rows:
-        table.add_row(
-            r["model"],
-            r["training"],
-            r["method"],
-            f"{_signed(r['diff_aup'])} | {_signed(r['paper_diff_aup'])}",
-            f"{_signed(r['diff_aur'])} | {_signed(r['paper_diff_aur'])}",
-            str(r["n_datasets"]),
-        )
-    console.print(table)
+    from salience.experiments.bench_summary import render_training_table, training_table
+
+    title = f"Diff(AUP) / Diff(AUR) against the {baseline} baseline, mean over datasets (ours | paper)"
+    console.print(render_training_table(training_table(rows, baseline=baseline), title))

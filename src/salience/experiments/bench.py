@@ -1,16 +1,17 @@
 """The benchmark grid: plan the tasks of a run directory, run the missing ones on Dask, record each.
 
-A task is (dataset, model, training, method, seed). For every (dataset, model) one training task
-(method ``-``) trains the model and records its accuracies; one saliency task per method then
-scores that model's maps. Results go to ``results.sqlite`` in the run directory as each task
-finishes (all of a task's metrics in one transaction), model weights to
-``models/<dataset>/<model>/`` (safetensors + JSON), the settings to ``config.json``.
+A task is (dataset, model, training, method, seed). For every (dataset, model, training) one
+training task (method ``-``) trains the model (``traditional`` or saliency guided, ``sgt``) and
+records its accuracies; one saliency task per method then scores that model's maps. Results go to
+``results.sqlite`` in the run directory as each task finishes (all of a task's metrics in one
+transaction), model weights to ``models/<dataset>/<model>[-sgt]-seed<seed>/`` (safetensors + JSON),
+the settings to ``config.json``.
 
 Running the same command again computes only what is missing: tasks with results are never
 recomputed, a trained model whose checkpoint is complete is not retrained, and a run directory made
-with other settings is refused (a different selection of layouts, models or methods is fine: it
-adds or reuses tasks). Since every task is seeded, a resumed run ends with the same results as an
-uninterrupted one.
+with other settings is refused (a different selection of layouts, processes, models, methods or
+trainings is fine: it adds or reuses tasks). Since every task is seeded, a resumed run ends with the
+same results as an uninterrupted one.
 
 Example:
     >>> import tempfile
@@ -57,7 +58,6 @@ from salience.experiments.executor import After, Job, dask_client, default_worke
 from salience.experiments.store import ResultStore, TaskKey
 from salience.training.checkpoint import load_checkpoint, write_checkpoint
 
-TRAINING = "traditional"
 CONFIG_FILE = "config.json"
 DATABASE = "results.sqlite"
 
@@ -119,20 +119,19 @@ def plan(
         for process in profile.processes:
             data = data_spec(profile, layout, process, seed)
             for model in profile.models:
-                spec = model_spec(profile, data, model, device, threads)
-                key = TaskKey(SUITE, data.name, model, TRAINING, TRAINING_RUN, seed)
-                tasks.append(PlannedTask(key, spec))
-                for method in selected_methods(profile):
-                    saliency = SaliencySpec(
-                        model=spec,
-                        method=method,
-                        accuracy_threshold=profile.accuracy_threshold,
-                        batch_size=profile.attribution_batch_size,
-                        random_source=profile.random_source,
-                    )
-                    tasks.append(
-                        PlannedTask(TaskKey(SUITE, data.name, model, TRAINING, method, seed), saliency)
-                    )
+                for training in profile.trainings:
+                    spec = model_spec(profile, data, model, device, threads, training)
+                    key = TaskKey(SUITE, data.name, model, training, TRAINING_RUN, seed)
+                    tasks.append(PlannedTask(key, spec))
+                    for method in selected_methods(profile):
+                        saliency = SaliencySpec(
+                            model=spec,
+                            method=method,
+                            accuracy_threshold=profile.accuracy_threshold,
+                            batch_size=profile.attribution_batch_size,
+                            random_source=profile.random_source,
+                        )
+                        tasks.append(PlannedTask(replace(key, method=method), saliency))
     return tasks
 
 
@@ -284,8 +283,15 @@ def _training_key(key: TaskKey) -> TaskKey:
 
 
 def model_dir(run_dir: str | os.PathLike[str], key: TaskKey) -> Path:
-    """Where the weights of the model of ``key`` are kept."""
-    return Path(run_dir) / "models" / key.dataset / f"{key.model}-seed{key.seed}"
+    """Where the weights of the model of ``key`` are kept (``<model>-seed<seed>`` for traditional
+    training, ``<model>-<training>-seed<seed>`` otherwise).
+
+    Example:
+        >>> model_dir("run", TaskKey("bench", "Middle_Box", "lstm", "sgt", "-", 0)).as_posix()
+        'run/models/Middle_Box/lstm-sgt-seed0'
+    """
+    name = key.model if key.training == "traditional" else f"{key.model}-{key.training}"
+    return Path(run_dir) / "models" / key.dataset / f"{name}-seed{key.seed}"
 
 
 def _save_model(root: Path, key: TaskKey, result: dict[str, Any]) -> None:

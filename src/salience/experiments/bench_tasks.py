@@ -1,8 +1,9 @@
 """The two kinds of task of the benchmark grid, as plain functions that run on any Dask worker.
 
 - :func:`run_training`: generate a dataset (seeded, so every worker makes the same one), fit the
-  min-max scaler on its training part, train a model, and return its accuracies and its weights
-  (safetensors bytes, so nothing is pickled and the client can write the checkpoint).
+  min-max scaler on its training part, train a model (traditionally or saliency guided, as its
+  spec says), and return its accuracies and its weights (safetensors bytes, so nothing is pickled
+  and the client can write the checkpoint).
 - :func:`run_saliency`: rebuild that model from the weights, attribute the test samples with one
   method, and score the maps against the ground truth (AUP, AUR, AUPR, per-level precision and
   recall, time- and feature-level scores, masked accuracy). A model under the accuracy threshold is
@@ -68,7 +69,11 @@ class DataSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A model of the grid, how it is trained, and where (device and threads per task)."""
+    """A model of the grid, how it is trained, and where (device and threads per task).
+
+    ``train`` holds :class:`~salience.training.TrainConfig`'s arguments, ``training`` and (for
+    saliency guided training) ``sgt`` included.
+    """
 
     data: DataSpec
     model: str
@@ -103,8 +108,20 @@ def data_spec(profile: BenchProfile, layout: str, process: str, seed: int) -> Da
     )
 
 
-def model_spec(profile: BenchProfile, data: DataSpec, model: str, device: str, threads: int) -> ModelSpec:
-    train = {
+def model_spec(
+    profile: BenchProfile,
+    data: DataSpec,
+    model: str,
+    device: str,
+    threads: int,
+    training: str = "traditional",
+) -> ModelSpec:
+    """The spec of ``model`` on ``data``, trained the ``training`` way (``traditional`` or ``sgt``).
+
+    Both trainings share the optimiser, epochs and stopping rules; ``sgt`` adds the profile's saliency
+    guided settings.
+    """
+    train: dict[str, Any] = {
         "max_epochs": profile.max_epochs,
         "patience": profile.patience,
         "lr": profile.lr,
@@ -112,7 +129,10 @@ def model_spec(profile: BenchProfile, data: DataSpec, model: str, device: str, t
         "seed": data.seed,
         "stop_at_train_accuracy": profile.stop_accuracy,
         "stop_at_validation_accuracy": profile.stop_accuracy,
+        "training": training,
     }
+    if training == "sgt":
+        train["sgt"] = profile.sgt.to_dict()
     return ModelSpec(data, model, dict(profile.model_options[model]), train, device, threads)
 
 
@@ -189,7 +209,12 @@ def run_training(spec: ModelSpec) -> dict[str, Any]:
     prepared = prepare_data(spec.data)
     model = _build(spec)
     config = TrainConfig(device=spec.device, **spec.train)
-    result = fit(model, prepared.train, prepared.validation, config)
+    replacement = None
+    if config.sgt is not None and config.sgt.resolved_fill == "replacement":
+        # The signal-free sample of the process, scaled like the inputs, for every training sample.
+        scaled = prepared.scaler.transform_array(prepared.replacement[None])
+        replacement = np.broadcast_to(scaled, prepared.train.x.shape)
+    result = fit(model, prepared.train, prepared.validation, config, replacement=replacement)
     metrics = {
         "test_accuracy": _accuracy(model, prepared.test, spec.device),
         "validation_accuracy": result.best_val_accuracy,
