@@ -17,7 +17,9 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from salience._console import console, err_console, split_list
+from salience._progress import SuiteProgress
 from salience.bench_cli import bench_app
+from salience.sgt_cli import register as register_sgt_commands
 
 app = typer.Typer(
     name="salience",
@@ -33,6 +35,7 @@ app.add_typer(reproduce_app, name="reproduce")
 app.add_typer(data_app, name="data")
 
 app.add_typer(bench_app, name="bench")
+register_sgt_commands(reproduce_app)
 
 
 def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
@@ -91,7 +94,7 @@ def reproduce_ica(
         f"[bold]salience reproduce ica[/] profile={settings.name} T={settings.n_steps} "
         f"F={settings.n_features} -> {run_dir}"
     )
-    with _SuiteProgress(len(settings.datasets) * len(settings.models)) as progress:
+    with SuiteProgress(len(settings.datasets) * len(settings.models)) as progress:
         results = run_ica(run_dir, settings, seed=seed, device=device, events=progress.events())
     _print_ica_table(results)
     console.print(f"Table, heatmaps, profiles and checkpoints in [bold]{run_dir}[/]")
@@ -109,63 +112,6 @@ def _train_accuracy_override(value: str | None) -> dict[str, float | None]:
     if not 0.0 <= accuracy <= 1.0:
         raise ValueError(f"stop_at_train_accuracy: expected a number in [0, 1] or 'off', got {value!r}")
     return {"stop_at_train_accuracy": accuracy}
-
-
-class _SuiteProgress:
-    """A rich progress display: one bar for the suite, one for the model being trained."""
-
-    def __init__(self, n_tasks: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
-        self.overall = self.progress.add_task("tasks", total=n_tasks, status="")
-        self.current = None
-
-    def __enter__(self) -> _SuiteProgress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
-
-    def events(self):
-        from salience.experiments.ica import SuiteEvents
-
-        def started(key, max_epochs):
-            self.current = self.progress.add_task(f"{key.dataset}/{key.model}", total=max_epochs, status="")
-
-        def epoch(key, report):
-            self.progress.update(
-                self.current, advance=1,
-                status=f"val acc {report.val_accuracy:.3f} (best epoch {report.best_epoch})",
-            )  # fmt: skip
-
-        def done(key, skipped):
-            if skipped:
-                self.progress.console.print(f"  {key.dataset}/{key.model}: already in the store, skipped")
-            elif self.current is not None:
-                task = self.progress.tasks[self.current]
-                self.progress.update(self.current, total=task.completed)
-            self.progress.advance(self.overall)
-
-        return SuiteEvents(task_started=started, epoch_done=epoch, task_done=done)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
