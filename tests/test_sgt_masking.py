@@ -165,3 +165,12 @@ def test_token_masking_uses_the_previous_high_salient_token():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_lowest_k_agrees_on_both_selection_paths():
+    """float32 goes through numpy's argpartition on the CPU, float16 through torch.topk (as CUDA)."""
+    gen = torch.Generator().manual_seed(11)
+    scores = torch.stack([torch.randperm(37, generator=gen) for _ in range(5)]).to(torch.float16)
+    expected = _reference_lowest(scores.float(), 0.4)
+    assert torch.equal(lowest_k(scores, 0.4), expected)
+    assert torch.equal(lowest_k(scores.float(), 0.4), expected)
