@@ -160,3 +160,10 @@ def test_train_with_saliency_guided_training_records_its_settings(capsys, tmp_pa
     )  # fmt: skip
     assert code == 2 and err.startswith("error: fraction: expected a number in [0, 1)")
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("suite", ["sgt-mnist", "sgt-text"])
+def test_reproduce_sgt_refuses_a_bad_mode_before_any_work(capsys, tmp_path, suite):
+    code, _, err = run(capsys, "reproduce", suite, "--sgt-mode", "slow", "--out", tmp_path / "run")
+    assert code == 2 and err.startswith("error: sgt-mode: expected one of faithful, fast")
+    assert not (tmp_path / "run").exists()

@@ -50,7 +50,7 @@ class SuiteProgress:
             # A training task shows its epochs; an evaluation task (max_epochs 0) its method.
             label = f"{key.dataset}/{key.model}"
             if key.training != "traditional":
-                label += f" [{key.training}]"
+                label += f" ({key.training})"
             if not max_epochs:
                 label += f" {key.method}"
             self.current = self.progress.add_task(label, total=max_epochs or 1, status="")

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from salience._console import console, split_list
 from salience._progress import GridProgress, SuiteProgress
+from salience._validation import check_choice
 
 ProfileOption = Annotated[str, typer.Option(help="quick (minutes on a CPU) or paper (the paper's settings).")]
 SeedOption = Annotated[int, typer.Option(help="Seed of data, initialisation, batches and masks.")]
@@ -26,6 +27,11 @@ def _out_option(suite: str) -> object:
 
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _mode_suffix(mode: str) -> str:
+    """Default run directories keep the two modes apart (a run directory refuses other settings)."""
+    return "" if mode == "faithful" else f"-{mode}"
 
 
 def register(reproduce_app: typer.Typer) -> None:
@@ -44,16 +50,24 @@ def reproduce_sgt_text(
     methods: Annotated[
         str | None, typer.Option(help="Comma-separated: gradient, integrated_gradients, smoothgrad, random.")
     ] = None,
+    sgt_mode: Annotated[
+        str,
+        typer.Option(help="faithful (the paper's computation) or fast (one backward pass, fixed target)."),
+    ] = "faithful",
 ) -> None:
     """Saliency guided training on text: ERASER comprehensiveness / sufficiency (Table 1, Movies)."""
     from salience.experiments.sgt_text import collect_results, resolve_profile, run_sgt_text, task_count
     from salience.experiments.sgt_text import write_outputs as write_text_outputs
     from salience.training import resolve_device
+    from salience.training.saliency_guided import MODES
 
+    check_choice(sgt_mode, "sgt-mode", MODES)
     chosen = split_list(methods)
-    settings = resolve_profile(profile, max_epochs=max_epochs, methods=tuple(chosen) if chosen else None)
+    settings = resolve_profile(
+        profile, max_epochs=max_epochs, methods=tuple(chosen) if chosen else None, mode=sgt_mode
+    )
     device = str(resolve_device(device))
-    run_dir = out or Path("runs") / f"sgt-text-{settings.name}"
+    run_dir = out or Path("runs") / f"sgt-text-{settings.name}{_mode_suffix(sgt_mode)}"
     console.print(
         f"[bold]salience reproduce sgt-text[/] profile={settings.name} E={settings.embedding_dim} "
         f"H={settings.hidden_size} max_length={settings.max_length} -> {run_dir}"
@@ -93,6 +107,10 @@ def reproduce_sgt_mnist(
             "gradient_shap, deeplift_shap, random."
         ),
     ] = None,
+    sgt_mode: Annotated[
+        str,
+        typer.Option(help="faithful (the paper's computation) or fast (one backward pass, fixed target)."),
+    ] = "faithful",
 ) -> None:
     """Saliency guided training on MNIST: accuracy drop as top-salient pixels go (Figures 2 and 3)."""
     from salience.experiments.sgt_mnist import (
@@ -103,11 +121,15 @@ def reproduce_sgt_mnist(
         run_sgt_mnist,
     )
     from salience.training import resolve_device
+    from salience.training.saliency_guided import MODES
 
+    check_choice(sgt_mode, "sgt-mode", MODES)
     chosen = split_list(methods)
-    settings = resolve_profile(profile, max_epochs=max_epochs, methods=tuple(chosen) if chosen else None)
+    settings = resolve_profile(
+        profile, max_epochs=max_epochs, methods=tuple(chosen) if chosen else None, sgt_mode=sgt_mode
+    )
     device = str(resolve_device(device))
-    run_dir = out or Path("runs") / f"sgt-mnist-{settings.name}"
+    run_dir = out or Path("runs") / f"sgt-mnist-{settings.name}{_mode_suffix(sgt_mode)}"
     console.print(
         f"[bold]salience reproduce sgt-mnist[/] profile={settings.name} "
         f"epochs<={settings.max_epochs} batch={settings.batch_size} -> {run_dir}"
