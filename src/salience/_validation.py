@@ -124,3 +124,27 @@ def as_lengths(lengths: object, n_samples: int, n_steps: int) -> torch.Tensor:
             f"lengths: expected values in [1, {n_steps}], got {int(tensor.min())} to {int(tensor.max())}"
         )
     return tensor.to(torch.int64)
+
+
+def as_token_ids(tokens: object, vocab_size: int | None = None) -> torch.Tensor:
+    """Validated token ids (N, L) as an int64 CPU tensor, in [0, ``vocab_size``) when given.
+
+    Example:
+        >>> as_token_ids([[3, 1], [2, 0]], vocab_size=4).dtype
+        torch.int64
+    """
+    if isinstance(tokens, (list, tuple)):
+        tokens = np.asarray(tokens)
+    check_ndim(tokens, "tokens", 2, "(N, L)")
+    ids = as_tensor(tokens, "tokens")
+    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        raise TypeError(f"tokens: expected integer token ids, got dtype {ids.dtype}")
+    if ids.shape[1] == 0:
+        raise ValueError(f"tokens: expected at least one position, got shape {tuple(ids.shape)}")
+    if ids.numel() and int(ids.min()) < 0:
+        raise ValueError(f"tokens: expected non-negative ids, got {int(ids.min())}")
+    if ids.numel() and vocab_size is not None and int(ids.max()) >= vocab_size:
+        raise ValueError(
+            f"tokens: expected ids in [0, {vocab_size}), got {int(ids.min())} to {int(ids.max())}"
+        )
+    return ids.to(torch.int64).cpu()

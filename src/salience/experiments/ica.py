@@ -28,9 +28,9 @@ import torch
 
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
-from salience._versions import runtime_versions
 from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
 from salience.experiments.published import ica_table1
+from salience.experiments.run_config import write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.explain import attribute
 from salience.metrics import (
@@ -207,32 +207,10 @@ def run_ica(
 
 
 def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix tasks trained under different settings."""
-
-    path = run_dir / "config.json"
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text())["profile"]
-        except (ValueError, KeyError):
-            previous = None
-        if previous is not None:
-            keep = ("datasets", "models", "name")
-            old = {k: v for k, v in previous.items() if k not in keep}
-            new = {k: v for k, v in profile.to_dict().items() if k not in keep}
-            if old != new:
-                changed = sorted(k for k in new if old.get(k) != new[k])
-                raise ValueError(
-                    f"run_dir: {run_dir} holds results made with other settings ({', '.join(changed)}); "
-                    "choose a new run directory"
-                )
-    config = {
-        "suite": SUITE,
-        "profile": profile.to_dict(),
-        "seed": seed,
-        "device": device,
-        "versions": runtime_versions(),
-    }
-    write_text_atomic(path, json.dumps(config, indent=2))
+    """Record the run's settings; refuse to mix results made under other settings."""
+    write_run_config(
+        run_dir, SUITE, profile.to_dict(), seed=seed, device=device, keep=("datasets", "models", "name")
+    )
 
 
 def _prepare_data(name: str, profile: IcaProfile, seed: int):

@@ -42,9 +42,9 @@ import torch
 
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
-from salience._versions import runtime_versions
 from salience.data import Dataset, load_mnist, split_dataset
 from salience.experiments.ica import SuiteEvents
+from salience.experiments.run_config import write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.explain import attribute
 from salience.metrics import (
@@ -295,31 +295,15 @@ def _method_done(store: ResultStore, run_dir: Path, training: str, method: str, 
 
 
 def _write_config(run_dir: Path, profile: SgtMnistProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix tasks made under different settings."""
-    path = run_dir / "config.json"
-    keep = ("name", "methods", "n_figure_digits")
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text())["profile"]
-        except (ValueError, KeyError, TypeError):
-            previous = None
-        if isinstance(previous, dict):
-            old = {k: v for k, v in previous.items() if k not in keep}
-            new = {k: v for k, v in json.loads(json.dumps(profile.to_dict())).items() if k not in keep}
-            if old != new:
-                changed = sorted(k for k in set(new) | set(old) if old.get(k) != new.get(k))
-                raise ValueError(
-                    f"run_dir: {run_dir} holds results made with other settings ({', '.join(changed)}); "
-                    "choose a new run directory"
-                )
-    config = {
-        "suite": SUITE,
-        "profile": profile.to_dict(),
-        "seed": seed,
-        "device": device,
-        "versions": runtime_versions(),
-    }
-    write_text_atomic(path, json.dumps(config, indent=2))
+    """Record the run's settings; refuse to mix results made under other settings."""
+    write_run_config(
+        run_dir,
+        SUITE,
+        profile.to_dict(),
+        seed=seed,
+        device=device,
+        keep=("name", "methods", "n_figure_digits"),
+    )
 
 
 def _prepare_data(profile: SgtMnistProfile, seed: int) -> _Prepared:

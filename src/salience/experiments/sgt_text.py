@@ -62,10 +62,10 @@ import torch
 
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
-from salience._versions import runtime_versions
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
 from salience.experiments.ica import SuiteEvents
 from salience.experiments.published import sgt_table1_eraser
+from salience.experiments.run_config import write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.explain.text import token_attributions
 from salience.metrics.eraser import ERASER_LEVELS, eraser_scores
@@ -255,31 +255,15 @@ def _checkpoint_dir(run_dir: Path, training: str) -> Path:
 
 def _write_config(run_dir: Path, profile: SgtTextProfile, seed: int, device: str) -> None:
     """Record the run's settings; refuse to mix results made under other settings."""
-    path = run_dir / "config.json"
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text())
-        except ValueError:
-            previous = None
-        if isinstance(previous, dict) and isinstance(previous.get("profile"), dict):
-            keep = ("name", "methods", "trainings")
-            old = {k: v for k, v in previous["profile"].items() if k not in keep}
-            new = {k: v for k, v in profile.to_dict().items() if k not in keep}
-            changed = sorted(k for k in new if old.get(k) != new[k])
-            if changed or previous.get("seed", seed) != seed:
-                what = ", ".join(changed) if changed else "seed"
-                raise ValueError(
-                    f"run_dir: {run_dir} holds results made with other settings ({what}); "
-                    "choose a new run directory"
-                )
-    config = {
-        "suite": SUITE,
-        "profile": profile.to_dict(),
-        "seed": seed,
-        "device": device,
-        "versions": runtime_versions(),
-    }
-    write_text_atomic(path, json.dumps(config, indent=2))
+    write_run_config(
+        run_dir,
+        SUITE,
+        profile.to_dict(),
+        seed=seed,
+        device=device,
+        keep=("name", "methods", "trainings"),
+        same_seed=True,
+    )
 
 
 def _prepare_data(profile: SgtTextProfile, seed: int) -> tuple[TextDatasetSplits, Vocabulary]:

@@ -37,7 +37,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from salience._validation import as_lengths, as_tensor, check_choice, check_ndim, check_positive_int
+from salience._validation import (
+    as_lengths,
+    as_token_ids,
+    check_choice,
+    check_positive_int,
+)
 from salience.explain.attribute import attribute
 
 TEXT_METHODS = ("gradient", "integrated_gradients", "smoothgrad", "random")
@@ -109,7 +114,7 @@ def token_attributions(
         raise TypeError("model: expected a text model with an nn.Embedding attribute 'embedding'")
     if not callable(getattr(model, "forward_embedded", None)):
         raise TypeError("model: expected a text model with a forward_embedded(embedded, lengths) method")
-    ids = _as_tokens(tokens, embedding.num_embeddings)
+    ids = as_token_ids(tokens, embedding.num_embeddings)
     if isinstance(lengths, (list, tuple)):
         lengths = np.asarray(lengths, dtype=np.int64)
     valid_lengths = as_lengths(lengths, ids.shape[0], ids.shape[1]).cpu()
@@ -145,19 +150,3 @@ def token_attributions(
     else:
         reduced = maps.sum(dim=-1) if signed else maps.sum(dim=-1).abs()
     return torch.where(valid, reduced, 0.0)
-
-
-def _as_tokens(tokens: object, vocab_size: int) -> torch.Tensor:
-    if isinstance(tokens, (list, tuple)):
-        tokens = np.asarray(tokens)
-    check_ndim(tokens, "tokens", 2, "(N, L)")
-    ids = as_tensor(tokens, "tokens")
-    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-        raise TypeError(f"tokens: expected integer token ids, got dtype {ids.dtype}")
-    if ids.shape[1] == 0:
-        raise ValueError(f"tokens: expected at least one position, got shape {tuple(ids.shape)}")
-    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-        raise ValueError(
-            f"tokens: expected ids in [0, {vocab_size}), got {int(ids.min())} to {int(ids.max())}"
-        )
-    return ids.to(torch.int64).cpu()

@@ -32,6 +32,7 @@ from torch import nn
 from salience._validation import (
     as_lengths,
     as_tensor,
+    as_token_ids,
     check_finite,
     check_labels,
     check_ndim,
@@ -155,7 +156,7 @@ def eraser_scores(
     check_positive_int(empty_token, "empty_token", allow_zero=True)
     _check_levels(levels)
     levels = tuple(float(level) for level in levels)
-    ids = _as_ids(tokens)
+    ids = as_token_ids(tokens)
     n, n_steps = ids.shape
     if isinstance(lengths, (list, tuple)):
         lengths = np.asarray(lengths, dtype=np.int64)
@@ -249,20 +250,6 @@ def _check_levels(levels: Sequence[float]) -> None:
     )
     if not ok:
         raise ValueError(f"levels: expected a non-empty sequence of numbers in (0, 1], got {levels!r}")
-
-
-def _as_ids(tokens: object) -> torch.Tensor:
-    if isinstance(tokens, (list, tuple)):
-        tokens = np.asarray(tokens)
-    check_ndim(tokens, "tokens", 2, "(N, L)")
-    ids = as_tensor(tokens, "tokens")
-    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-        raise TypeError(f"tokens: expected integer token ids, got dtype {ids.dtype}")
-    if ids.shape[1] == 0:
-        raise ValueError(f"tokens: expected at least one position, got shape {tuple(ids.shape)}")
-    if ids.numel() and int(ids.min()) < 0:
-        raise ValueError(f"tokens: expected non-negative ids, got {int(ids.min())}")
-    return ids.to(torch.int64).cpu()
 
 
 def _device(model: nn.Module) -> torch.device:
