@@ -23,6 +23,7 @@ from salience.data.images import (
     sequences_to_images,
 )
 from salience.data.processes import PROCESSES, irregular_times, sample_process, sample_signal
+from salience.data.real import REAL_ALIASES, REAL_DATASETS, TS_LAYOUT, load_real, read_ts
 from salience.data.scaling import MinMaxScaler, Standardizer
 from salience.data.text import (
     MOVIE_REVIEW_SOURCES,
@@ -40,12 +41,14 @@ from salience.data.text import (
     text_splits,
     tokenize,
 )
+from salience.data.user import IMPUTE_METHODS, USER_FORMATS, impute_missing, load_user_data
 
 __all__ = [
     "BOX_ALIASES",
     "BOX_DATASETS",
     "FASHION_MNIST_DIR",
     "IMAGE_LAYOUT",
+    "IMPUTE_METHODS",
     "LAYOUTS",
     "LAYOUT_ALIASES",
     "MOVIE_REVIEW_SOURCES",
@@ -53,8 +56,12 @@ __all__ = [
     "PAD_ID",
     "PAPER_SAMPLES",
     "PROCESSES",
+    "REAL_ALIASES",
+    "REAL_DATASETS",
+    "TS_LAYOUT",
     "UNK",
     "UNK_ID",
+    "USER_FORMATS",
     "Dataset",
     "DatasetSplits",
     "MinMaxScaler",
@@ -68,15 +75,19 @@ __all__ = [
     "box_paper_sizes",
     "encode_texts",
     "images_to_sequences",
+    "impute_missing",
     "irregular_times",
     "load_fashion_mnist",
     "load_mnist",
     "load_movie_reviews",
+    "load_real",
+    "load_user_data",
     "make_benchmark",
     "make_box",
     "make_signal_free",
     "parse_benchmark_name",
     "read_idx",
+    "read_ts",
     "sample_process",
     "sample_signal",
     "sequences_to_images",
