@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench reproduce-quick
+.PHONY: setup demo test lint bench reproduce-quick browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/salience reproduce ica --profile quick
 
-test: setup
+# The report's browser test needs Debian's chromium; the script installs it when it can (root +
+# apt) and otherwise says why (the test is then skipped).
+browser:
+	bash scripts/install-browser.sh
+
+test: setup browser
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/python -m pytest -n 2
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +21,11 @@ from salience._console import console, err_console, split_list
 from salience._progress import SuiteProgress
 from salience.bench_cli import bench_app
 from salience.sgt_cli import register as register_sgt_commands
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from salience.data import Dataset
 
 app = typer.Typer(
     name="salience",
@@ -297,38 +303,346 @@ def explain(
     batch_size: Annotated[int, typer.Option()] = 100,
     seed: Annotated[int, typer.Option()] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "cpu",
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(help="Run directory for tables, figures and report.html (default: OUT-STEM-report/)."),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the run directory and its report.")
+    ] = True,
+    top: Annotated[int, typer.Option(help="Rows of the printed top-features and top-windows tables.")] = 10,
+    window: Annotated[
+        int | None, typer.Option(help="Width of the time windows in steps (default: a tenth of T).")
+    ] = None,
 ) -> None:
-    """Attribute the checkpoint's predictions on DATA to its inputs."""
+    """Attribute the checkpoint's predictions on DATA to its inputs; rank features and time windows.
+
+    Writes OUT (.npz) and, unless --no-report, a run directory with config.json, attributions.npz,
+    top_features.csv, top_windows.csv, accuracy.csv, figures/ and report.html.
+    """
     import numpy as np
     import torch
 
     from salience._io import atomic_path
+    from salience._validation import check_positive_int
     from salience.data import Dataset
     from salience.explain import attribute
-    from salience.training import load_checkpoint, resolve_device
+    from salience.training import load_checkpoint, predict_logits, resolve_device
 
+    _check_npz_out(out)
+    check_positive_int(top, "top")
+    if window is not None:
+        check_positive_int(window, "window")
+    target_dir = (report_dir or out.with_name(f"{out.stem}-report")) if report else None
+    if target_dir is not None:
+        _check_report_dir(target_dir, out)
     loaded = load_checkpoint(checkpoint, device=str(resolve_device(device)))
-    dataset = Dataset.load(data)
-    if loaded.standardizer is not None:
-        dataset = loaded.standardizer.transform(dataset)
+    raw = Dataset.load(data)
+    _check_fits_checkpoint(raw, loaded.config, data)
+    if window is not None and window > raw.n_steps:
+        raise ValueError(f"window: expected at most T = {raw.n_steps} steps, got {window}")
+    dataset = loaded.standardizer.transform(raw) if loaded.standardizer is not None else raw
     x = torch.from_numpy(dataset.x).to(resolve_device(device))
     lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths)
     saliency = attribute(
-        loaded.model,
-        x,
-        y=dataset.y,
-        method=method,
-        output=output,
-        batch_size=batch_size,
-        seed=seed,
+        loaded.model, x, y=dataset.y, method=method, output=output, batch_size=batch_size, seed=seed,
         lengths=lengths,
-    )
-    with atomic_path(out) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(
-            handle, attributions=saliency.numpy(), y=dataset.y,
-            meta=np.array(json.dumps({"method": method, "output": output, "checkpoint": str(checkpoint)})),
-        )  # fmt: skip
+    ).numpy()  # fmt: skip
+    predictions = predict_logits(loaded.model, x, lengths=lengths).argmax(dim=1).numpy()
+    ranking = _ExplainRanking.of(saliency, raw, predictions, window or max(1, raw.n_steps // 10))
+
+    meta = {"method": method, "output": output, "checkpoint": str(checkpoint)}
+    staged = None
+    if target_dir is not None:
+        settings = {
+            "checkpoint": str(checkpoint), "data": str(data), "dataset": raw.name,
+            "model": loaded.config.get("name"), "method": method, "output": output, "batch_size": batch_size,
+            "window": ranking.window, "n_samples": raw.n_samples, "n_steps": raw.n_steps,
+            "n_features": raw.n_features, "n_classes": loaded.config.get("n_classes", raw.n_classes),
+            "variable_lengths": raw.lengths is not None, "attributions": str(out),
+        }  # fmt: skip
+        staged = _stage_explain_run(
+            target_dir, settings, seed, device, saliency, raw, predictions, ranking, meta
+        )
+    try:
+        with atomic_path(out) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(handle, attributions=saliency, y=dataset.y, meta=np.array(json.dumps(meta)))
+        if staged is not None and target_dir is not None:
+            _replace_dir(staged, target_dir)
+    finally:
+        if staged is not None and staged.exists():
+            import shutil
+
+            shutil.rmtree(staged, ignore_errors=True)
     console.print(f"{method}: attributions {tuple(saliency.shape)} -> {out}")
+    _print_explain_tables(ranking, checkpoint, data, top)
+    if target_dir is not None:
+        console.print(
+            f"Tables, figures and report: {target_dir / 'report.html'}", soft_wrap=True, markup=False
+        )
+
+
+_EXPLAIN_SUITE = "explain"
+
+
+@dataclass(frozen=True)
+class _ExplainRanking:
+    """Shares of |saliency| per feature and per time window, and the accuracy, for `explain`.
+
+    A sample's share of a cell is |s| over the sample's total |s| (so every sample weighs the same);
+    shares are averaged over the samples with any saliency. Padding (beyond ``lengths``) has no
+    saliency, so it takes no share.
+    """
+
+    features: list[str]
+    feature_share: np.ndarray  # (F,)
+    windows: list[tuple[int, int]]  # (first, last) step of each window
+    window_share: np.ndarray  # (W,)
+    window: int
+    accuracy: float
+    per_class: list[tuple[str, int, float]]  # (class, samples, accuracy)
+
+    @classmethod
+    def of(
+        cls, saliency: np.ndarray, dataset: Dataset, predictions: np.ndarray, window: int
+    ) -> _ExplainRanking:
+        import numpy as np
+
+        cells = np.abs(saliency)
+        per_feature = cells.sum(axis=1, dtype=np.float64)  # (N, F)
+        per_step = cells.sum(axis=2, dtype=np.float64)  # (N, T)
+        totals = per_feature.sum(axis=1)
+        informative = totals > 0
+        n_used = max(int(informative.sum()), 1)
+        feature_share = (per_feature[informative] / totals[informative, None]).sum(axis=0) / n_used
+        step_share = (per_step[informative] / totals[informative, None]).sum(axis=0) / n_used
+        windows = [(s, min(s + window, dataset.n_steps) - 1) for s in range(0, dataset.n_steps, window)]
+        names = _class_names(dataset)
+        correct = predictions == dataset.y
+        per_class = [
+            (names[c], int((dataset.y == c).sum()), float(correct[dataset.y == c].mean()))
+            for c in range(len(names)) if (dataset.y == c).any()
+        ]  # fmt: skip
+        return cls(
+            features=_feature_names(dataset),
+            feature_share=feature_share,
+            windows=windows,
+            window_share=np.array([step_share[first : last + 1].sum() for first, last in windows]),
+            window=window,
+            accuracy=float(correct.mean()),
+            per_class=per_class,
+        )
+
+    def feature_order(self) -> np.ndarray:
+        """Feature indices, largest share first (ties in feature order)."""
+        return (-self.feature_share).argsort(kind="stable")
+
+    def window_order(self) -> np.ndarray:
+        """Window indices, largest share first (ties in time order)."""
+        return (-self.window_share).argsort(kind="stable")
+
+
+def _feature_names(dataset: Dataset) -> list[str]:
+    names = dataset.meta.get("feature_names")
+    if isinstance(names, list) and len(names) == dataset.n_features:
+        return [str(n) for n in names]
+    return [f"dim_{k}" for k in range(dataset.n_features)]
+
+
+def _class_names(dataset: Dataset) -> list[str]:
+    names = dataset.meta.get("class_names")
+    if isinstance(names, list) and len(names) == dataset.n_classes:
+        return [str(n) for n in names]
+    return [f"class {c}" for c in range(dataset.n_classes)]
+
+
+def _name(names: list[str], index: int) -> str:
+    """``names[index]``, or ``class index`` for a class the data does not name (the model may know more)."""
+    return names[index] if 0 <= index < len(names) else f"class {index}"
+
+
+def _check_fits_checkpoint(dataset: Dataset, config: dict[str, Any], data: Path) -> None:
+    n_features, n_classes = config.get("n_features"), config.get("n_classes")
+    if n_features is not None and dataset.n_features != int(n_features):
+        raise ValueError(
+            f"data: {data} has {dataset.n_features} features; the checkpoint expects {n_features}"
+        )
+    if n_classes is not None and dataset.n_samples and int(dataset.y.max()) >= int(n_classes):
+        raise ValueError(
+            f"data: {data} has labels up to {int(dataset.y.max())}; the checkpoint has {n_classes} classes"
+        )
+
+
+def _check_report_dir(target: Path, out: Path) -> None:
+    """Refuse a report directory that exists and holds something other than an earlier `explain` run,
+    or that would hold ``out`` (the directory is replaced as a whole)."""
+    if target.resolve() in out.resolve().parents:
+        raise ValueError(f"out: {out} is inside report_dir {target}; write it elsewhere")
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ValueError(f"report_dir: {target} exists and is not a directory")
+    if not any(target.iterdir()):
+        return
+    try:
+        suite = json.loads((target / "config.json").read_text()).get("suite")
+    except (OSError, ValueError, AttributeError):
+        suite = None
+    if suite != _EXPLAIN_SUITE:
+        raise ValueError(
+            f"report_dir: {target} exists and is not an explain run directory; choose another --report-dir"
+        )
+
+
+def _stage_explain_run(
+    target: Path,
+    settings: dict[str, Any],
+    seed: int,
+    device: str,
+    saliency: np.ndarray,
+    dataset: Dataset,
+    predictions: np.ndarray,
+    ranking: _ExplainRanking,
+    meta: dict[str, Any],
+) -> Path:
+    """Write the whole run directory into a hidden sibling of ``target`` and return it."""
+    import csv
+    import io
+    import tempfile
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    from salience._io import write_text_atomic
+    from salience._versions import runtime_versions
+    from salience.report import write_report
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        config = {
+            "suite": _EXPLAIN_SUITE, "profile": settings, "seed": seed, "device": device,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "versions": runtime_versions(),
+        }  # fmt: skip
+        write_text_atomic(staged / "config.json", json.dumps(config, indent=2))
+        with open(staged / "attributions.npz", "wb") as handle:
+            np.savez_compressed(
+                handle, attributions=saliency, y=dataset.y, predictions=predictions,
+                meta=np.array(json.dumps(meta)),
+            )  # fmt: skip
+        tables = {
+            "top_features.csv": (
+                ["rank", "feature", "index", "share"],
+                [[r + 1, ranking.features[i], int(i), float(ranking.feature_share[i])]
+                 for r, i in enumerate(ranking.feature_order())],
+            ),
+            "top_windows.csv": (
+                ["rank", "start", "end", "share"],
+                [[r + 1, *ranking.windows[i], float(ranking.window_share[i])]
+                 for r, i in enumerate(ranking.window_order())],
+            ),
+            "accuracy.csv": (
+                ["class", "n_samples", "accuracy"],
+                [*map(list, ranking.per_class), ["all", dataset.n_samples, ranking.accuracy]],
+            ),
+        }  # fmt: skip
+        for name, (header, rows) in tables.items():
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+            write_text_atomic(staged / name, buffer.getvalue())
+        _explain_figures(staged / "figures", saliency, dataset, predictions, settings["method"])
+        write_report(staged, location=str(target))
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged
+
+
+def _explain_figures(
+    folder: Path, saliency: np.ndarray, dataset: Dataset, predictions: np.ndarray, method: str
+) -> None:
+    """Class-mean and per-sample heatmaps and the saliency-over-time profile, with captions."""
+    import numpy as np
+    import torch
+
+    from salience._io import write_text_atomic
+    from salience.metrics import normalize_saliency, saliency_over_time
+    from salience.metrics.temporal import class_mean_saliency
+    from salience.report import plot_class_heatmaps, plot_saliency_profiles, plot_sample_heatmaps
+
+    folder.mkdir(parents=True, exist_ok=True)
+    features, classes = _feature_names(dataset), _class_names(dataset)
+    lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths)
+    s_hat = normalize_saliency(saliency, lengths)
+    masks = dataset.mask
+    shared_mask = masks[0] if masks is not None and bool((masks == masks[:1]).all()) else None
+    plot_class_heatmaps(
+        class_mean_saliency(s_hat, torch.from_numpy(dataset.y), len(classes)).numpy(),
+        folder / "class_heatmaps.png", title=f"{method}: class-mean saliency on {dataset.name}",
+        class_names=classes, feature_names=features, mask=shared_mask,
+    )  # fmt: skip
+    first = [int(np.flatnonzero(dataset.y == c)[0]) for c in range(len(classes)) if (dataset.y == c).any()]
+    picked = (first + [i for i in range(dataset.n_samples) if i not in first])[:4]
+    plot_sample_heatmaps(
+        saliency[picked], x=dataset.x[picked], mask=None if masks is None else masks[picked],
+        feature_names=features, max_samples=len(picked), path=folder / "sample_heatmaps.png",
+        sample_titles=[f"#{i} {_name(classes, dataset.y[i])} (predicted {_name(classes, predictions[i])})"
+                       for i in picked],
+        title=f"{method}: saliency of single samples",
+    )  # fmt: skip
+    profiles = {"all samples": saliency_over_time(saliency, lengths).numpy()}
+    if len(classes) <= 6:
+        for c, name in enumerate(classes):
+            chosen = np.flatnonzero(dataset.y == c)
+            if chosen.size:
+                sub = None if lengths is None else lengths[chosen]
+                profiles[name] = saliency_over_time(saliency[chosen], sub).numpy()
+    plot_saliency_profiles(profiles, folder / "saliency_profile.png", title=f"{method}: saliency over time")
+    captions = {
+        "class_heatmaps.png": "Mean normalised |saliency| of each class's samples (time × feature)",
+        "sample_heatmaps.png": "Inputs and saliency of single samples (one per class first)",
+        "saliency_profile.png": "Mean normalised |saliency| per time step, all samples and per class",
+    }
+    write_text_atomic(folder / "captions.json", json.dumps(captions, indent=2))
+
+
+def _replace_dir(staged: Path, target: Path) -> None:
+    """Move ``staged`` onto ``target``, replacing an earlier run there in two renames."""
+    import os
+    import shutil
+
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(staged, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _print_explain_tables(ranking: _ExplainRanking, checkpoint: Path, data: Path, top: int) -> None:
+    per_class = [f"{name} {acc:.3f}" for name, _, acc in ranking.per_class]
+    console.print(
+        f"Accuracy of {checkpoint} on {data}: {ranking.accuracy:.3f} (per class: {', '.join(per_class)})",
+        soft_wrap=True, markup=False, highlight=False,
+    )  # fmt: skip
+    features = Table(title="Top features", caption="share of |saliency|, mean over samples")
+    for column in ("rank", "feature", "share"):
+        features.add_column(column, justify="left" if column == "feature" else "right")
+    for rank, i in enumerate(ranking.feature_order()[:top], start=1):
+        features.add_row(str(rank), ranking.features[i], f"{100 * ranking.feature_share[i]:.1f}%")
+    console.print(features)
+    windows = Table(title="Top time windows", caption=f"{ranking.window} steps each; share of |saliency|")
+    for column in ("rank", "steps", "share"):
+        windows.add_column(column, justify="right")
+    for rank, i in enumerate(ranking.window_order()[:top], start=1):
+        start, end = ranking.windows[i]
+        windows.add_row(str(rank), f"{start}–{end}", f"{100 * ranking.window_share[i]:.1f}%")
+    console.print(windows)
 
 
 @app.command("evaluate")
@@ -380,6 +694,22 @@ def evaluate(
     console.print(table)
     if out is not None:
         write_text_atomic(out, json.dumps(scores, indent=2))
+
+
+@app.command("report")
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory made by reproduce, bench run or explain.")],
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file to write (default: RUN_DIR/report.html).")
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page: results beside the paper's, figures, configuration."""
+    from salience.report import write_report
+
+    if out is not None and out.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"out: expected a file name ending in .html, got {out}")
+    written = write_report(run_dir, out)
+    console.print(f"Report of {run_dir} -> {written}", soft_wrap=True, markup=False, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

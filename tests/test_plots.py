@@ -1,0 +1,407 @@
+"""The library's figures: what each saved figure contains, its style and each bad input's message."""
+
+from __future__ import annotations
+
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_hex
+from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle, StepPatch
+
+from salience.report import (
+    DIVERGING_CMAP,
+    INPUT_CMAP,
+    MAX_TICK_LABELS,
+    OKABE_ITO,
+    SALIENCY_CMAP,
+    plot_bucket_distribution,
+    plot_class_heatmaps,
+    plot_gradient_distribution,
+    plot_masked_accuracy,
+    plot_moving_box_curves,
+    plot_precision_recall,
+    plot_saliency_profiles,
+    plot_sample_heatmaps,
+    plots,
+    style,
+)
+
+PALETTE = [colour.lower() for colour in OKABE_ITO]  # as matplotlib's to_hex writes them
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """Record every figure the plotting functions save (the real ``_save`` still writes the PNG)."""
+    figures: list[plt.Figure] = []
+    original = plots._save
+
+    def record(fig, path):
+        figures.append(fig)
+        return original(fig, path)
+
+    monkeypatch.setattr(plots, "_save", record)
+    return figures
+
+
+def _images(fig: plt.Figure) -> list[AxesImage]:
+    return [image for ax in fig.axes for image in ax.images]
+
+
+def _ytick_labels(ax: plt.Axes) -> list[str]:
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def _assert_png(path) -> None:
+    pixels = mpimg.imread(path)
+    assert pixels.ndim == 3 and pixels.shape[0] > 50 and pixels.shape[1] > 50
+    assert not list(path.parent.glob("*.part")), "no temporary file is left behind"
+
+
+# --- style ------------------------------------------------------------------------------------------
+
+
+def test_style_applies_the_palette_inside_and_restores_rcparams_after():
+    before = plt.rcParams["axes.prop_cycle"]
+    with style():
+        assert [to_hex(c) for c in plt.rcParams["axes.prop_cycle"].by_key()["color"]] == PALETTE
+        assert plt.rcParams["axes.spines.right"] is False
+        assert plt.rcParams["image.cmap"] == "cividis"
+    assert plt.rcParams["axes.prop_cycle"] == before
+
+
+# --- per-sample heatmaps ----------------------------------------------------------------------------
+
+
+def test_sample_heatmaps_draw_input_and_saliency_per_sample(saved, tmp_path):
+    rng = np.random.default_rng(0)
+    saliency = rng.random((5, 12, 4))
+    names = ["hr", "bp", "spo2", "temp"]
+    out = plot_sample_heatmaps(
+        saliency, x=rng.normal(size=(5, 12, 4)), feature_names=names, max_samples=3,
+        sample_titles=[f"patient {i}" for i in range(5)], path=tmp_path / "s.png", title="Samples",
+    )  # fmt: skip
+    assert out == tmp_path / "s.png"
+    _assert_png(out)
+    (fig,) = saved
+    images = _images(fig)
+    assert len(images) == 6  # 3 samples x (input, saliency)
+    assert [im.get_cmap().name for im in images] == [INPUT_CMAP, SALIENCY_CMAP] * 3
+    # features on y (rows), time on x (columns)
+    assert images[1].get_array().shape == (4, 12)
+    np.testing.assert_allclose(images[1].get_array(), saliency[0].T)
+    heat_axes = [im.axes for im in images]
+    assert all(_ytick_labels(ax) == names for ax in heat_axes)
+    assert [ax.get_title() for ax in heat_axes[:2]] == ["patient 0: input", "patient 0: saliency"]
+    assert heat_axes[1].get_xlabel() == "time step"
+    assert fig.get_suptitle() == "Samples"
+    assert images[1].get_clim() == (0.0, pytest.approx(saliency[0].max()))
+
+
+def test_sample_heatmaps_use_a_zero_centred_diverging_map_for_signed_saliency(saved, tmp_path):
+    saliency = torch.zeros(1, 6, 2)
+    saliency[0, 1, 0], saliency[0, 3, 1] = -3.0, 1.0
+    plot_sample_heatmaps(saliency, path=tmp_path / "s.png")
+    (image,) = _images(saved[0])
+    assert image.get_cmap().name == DIVERGING_CMAP
+    assert image.get_clim() == (-3.0, 3.0)
+    assert image.axes.get_title() == "sample 0"
+
+
+def test_sample_heatmaps_thin_many_feature_names(saved, tmp_path):
+    names = [f"roi{i}" for i in range(90)]
+    plot_sample_heatmaps(np.ones((1, 5, 90)), feature_names=names, path=tmp_path / "s.png")
+    labels = _ytick_labels(_images(saved[0])[0].axes)
+    assert len(labels) == MAX_TICK_LABELS
+    assert labels == names[::3]
+
+
+def test_sample_heatmaps_outline_the_ground_truth_along_cell_edges(saved, tmp_path):
+    mask = np.zeros((1, 6, 5))
+    mask[0, 1:4, 2:4] = 1  # 3 steps x 2 features: perimeter of 2 * (3 + 2) = 10 cell edges
+    plot_sample_heatmaps(np.ones((1, 6, 5)), mask=mask, path=tmp_path / "s.png")
+    outlines = [c for c in _images(saved[0])[0].axes.collections if isinstance(c, LineCollection)]
+    assert len(outlines) == 2  # white under black
+    segments = np.array(outlines[1].get_segments())
+    assert len(segments) == 10
+    xs, ys = segments[..., 0], segments[..., 1]
+    assert (xs.min(), xs.max()) == (0.5, 3.5)  # steps 1..3 span x in [0.5, 3.5]
+    assert (ys.min(), ys.max()) == (1.5, 3.5)  # features 2..3 span y in [1.5, 3.5]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"saliency": np.ones((4, 5))}, ValueError, r"^saliency: expected shape \(N, T, F\)"),
+        ({"saliency": np.full((1, 2, 2), np.inf)}, ValueError, "^saliency: expected finite"),
+        ({"saliency": "abc"}, TypeError, "^saliency: expected an array of numbers"),
+        ({"x": np.ones((2, 3, 3))}, ValueError, r"^x: expected the shape of saliency \(2, 3, 4\)"),
+        ({"mask": np.ones((2, 3, 5))}, ValueError, "^mask: expected the shape of saliency"),
+        ({"feature_names": ["a", "b"]}, ValueError, "^feature_names: expected 4 names, got 2"),
+        ({"feature_names": "abcd"}, TypeError, "^feature_names: expected a sequence of 4 names"),
+        ({"sample_titles": ["one"]}, ValueError, "^sample_titles: expected 2 names, got 1"),
+        ({"max_samples": 0}, ValueError, "^max_samples: expected a positive integer"),
+    ],
+)
+def test_sample_heatmaps_reject_bad_input(tmp_path, kwargs, error, message):
+    arguments = {"saliency": np.ones((2, 3, 4)), "path": tmp_path / "s.png", **kwargs}
+    with pytest.raises(error, match=message):
+        plot_sample_heatmaps(**arguments)
+    assert not (tmp_path / "s.png").exists()
+
+
+# --- class heatmaps ---------------------------------------------------------------------------------
+
+
+def test_class_heatmaps_share_one_scale_and_label_classes_and_features(saved, tmp_path):
+    means = np.stack([np.full((8, 3), 0.2), np.full((8, 3), 0.8)])
+    mask = np.zeros((8, 3), dtype=bool)
+    mask[2:5, 1] = True
+    out = plot_class_heatmaps(
+        means, tmp_path / "c.png", class_names=["low", "high"], feature_names=["a", "b", "c"], mask=mask
+    )
+    _assert_png(out)
+    images = _images(saved[0])
+    assert len(images) == 2
+    assert [im.axes.get_title() for im in images] == ["low", "high"]
+    assert all(im.get_clim() == (0.0, 0.8) and im.get_cmap().name == SALIENCY_CMAP for im in images)
+    assert all(_ytick_labels(im.axes) == ["a", "b", "c"] for im in images)
+    assert all(im.get_array().shape == (3, 8) for im in images)
+    assert all(sum(isinstance(c, LineCollection) for c in im.axes.collections) == 2 for im in images)
+    assert len(saved[0].axes) == 3  # two panels and one shared colour bar
+
+
+def test_class_heatmaps_keep_their_old_call_and_default_titles(saved, tmp_path):
+    plot_class_heatmaps(np.ones((3, 4, 2)), path=tmp_path / "c.png", title="Old call")
+    assert [im.axes.get_title() for im in _images(saved[0])] == ["class 0", "class 1", "class 2"]
+    assert saved[0].get_suptitle() == "Old call"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"class_means": np.ones((3, 4))}, ValueError, r"^class_means: expected shape \(C, T, F\)"),
+        ({"class_names": ["only one"]}, ValueError, "^class_names: expected 2 names, got 1"),
+        ({"feature_names": ["a"]}, ValueError, "^feature_names: expected 3 names, got 1"),
+        ({"mask": np.ones((4, 2))}, ValueError, r"^mask: expected shape \(4, 3\), got \(4, 2\)"),
+        ({"mask": np.ones(4)}, ValueError, r"^mask: expected shape \(T, F\)"),
+    ],
+)
+def test_class_heatmaps_reject_bad_input(tmp_path, kwargs, error, message):
+    arguments = {"class_means": np.ones((2, 4, 3)), "path": tmp_path / "c.png", **kwargs}
+    with pytest.raises(error, match=message):
+        plot_class_heatmaps(**arguments)
+
+
+# --- saliency over time -----------------------------------------------------------------------------
+
+
+def test_saliency_profiles_draw_one_line_per_model_and_shade_the_window(saved, tmp_path):
+    profiles = {"LSTM": np.linspace(1, 0, 20), "LSTM+in.cell": torch.full((20,), 0.5)}
+    out = plot_saliency_profiles(profiles, tmp_path / "p.png", box_steps=(5, 9), window_label="on task")
+    _assert_png(out)
+    (ax,) = saved[0].axes
+    assert [line.get_label() for line in ax.lines] == ["LSTM", "LSTM+in.cell"]
+    assert [to_hex(line.get_color()) for line in ax.lines] == PALETTE[:2]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), 0.5)
+    (shade,) = [p for p in ax.patches if p.get_label() == "on task"]
+    x_low, x_high = shade.get_x(), shade.get_x() + shade.get_width()
+    assert (x_low, x_high) == (4.5, 8.5)  # exactly the cells of steps 5..8
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["on task", "LSTM", "LSTM+in.cell"]
+
+
+@pytest.mark.parametrize(
+    ("profiles", "box_steps", "message"),
+    [
+        ({}, None, "^profiles: expected at least one labelled series"),
+        ({"a": np.ones((2, 3))}, None, r"^profiles\['a'\]: expected shape \(T,\)"),
+        ({"a": np.ones(5)}, (4, 2), r"^box_steps: expected \(start, stop\)"),
+        ({"a": np.ones(5)}, (1.5, 3), r"^box_steps: expected \(start, stop\)"),
+    ],
+)
+def test_saliency_profiles_reject_bad_input(tmp_path, profiles, box_steps, message):
+    with pytest.raises(ValueError, match=message):
+        plot_saliency_profiles(profiles, tmp_path / "p.png", box_steps=box_steps)
+
+
+# --- moving box -------------------------------------------------------------------------------------
+
+
+def test_moving_box_curves_plot_each_model_against_the_box_start(saved, tmp_path):
+    scores = {"LSTM": [0.1, 0.3, 0.6], "Bi-LSTM": [0.2, 0.2, 0.3], "LSTM+in.cell": [0.5, 0.5, 0.6]}
+    _assert_png(plot_moving_box_curves([0, 20, 40], scores, metric="WJac", path=tmp_path / "m.png"))
+    (ax,) = saved[0].axes
+    assert [line.get_label() for line in ax.lines] == list(scores)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 20, 40])
+    np.testing.assert_allclose(ax.lines[2].get_ydata(), [0.5, 0.5, 0.6])
+    assert len({line.get_marker() for line in ax.lines}) == 3  # shapes tell series apart without colour
+    assert "Jaccard" in ax.get_ylabel() and ax.get_xlabel() == "start step of the informative box"
+
+
+def test_moving_box_curves_label_the_euclidean_metric(saved, tmp_path):
+    plot_moving_box_curves([0, 10], {"LSTM": [1.0, 2.0]}, metric="Euc", path=tmp_path / "m.png")
+    assert "Euclidean" in saved[0].axes[0].get_ylabel()
+
+
+@pytest.mark.parametrize(
+    ("starts", "scores", "metric", "message"),
+    [
+        ([0, 10], {"a": [1, 2]}, "AUP", "^metric: expected one of WJac, Euc; got 'AUP'"),
+        ([0, 10], {"a": [1, 2, 3]}, "WJac", r"^scores\['a'\]: expected 2 values, got 3"),
+        ([10, 0], {"a": [1, 2]}, "WJac", "^box_starts: expected strictly increasing"),
+        ([0, 10], [1, 2], "WJac", "^scores: expected a dict from label to values"),
+    ],
+)
+def test_moving_box_curves_reject_bad_input(tmp_path, starts, scores, metric, message):
+    error = TypeError if not isinstance(scores, dict) else ValueError
+    with pytest.raises(error, match=message):
+        plot_moving_box_curves(starts, scores, metric=metric, path=tmp_path / "m.png")
+
+
+# --- precision / recall and masked accuracy ---------------------------------------------------------
+
+
+def test_precision_recall_draws_both_curves_per_level_and_against_each_other(saved, tmp_path):
+    levels = (0.2, 0.5, 0.8)
+    curves = {
+        "IG": (torch.tensor([0.9, 0.7, 0.5]), [0.2, 0.5, 0.8]),
+        "Grad": ([0.6, 0.5, np.nan], [0.1, 0.2, 0.3]),
+    }
+    _assert_png(plot_precision_recall(curves, levels=levels, path=tmp_path / "pr.png"))
+    axes = saved[0].axes
+    assert len(axes) == 3 and all(len(ax.lines) == 2 for ax in axes)
+    np.testing.assert_allclose(axes[0].lines[0].get_xdata(), [20, 50, 80])
+    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), [0.9, 0.7, 0.5])
+    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), [0.1, 0.2, 0.3])
+    np.testing.assert_allclose(axes[2].lines[0].get_xdata(), [0.2, 0.5, 0.8])  # recall on x
+    assert [ax.get_ylabel() for ax in axes] == ["precision", "recall", "precision"]
+
+
+@pytest.mark.parametrize(
+    ("curves", "levels", "error", "message"),
+    [
+        (
+            {"IG": [0.1, 0.2, 0.3]},
+            (0.1, 0.2),
+            TypeError,
+            r"^curves\['IG'\]: expected a \(precision, recall\) pair",
+        ),
+        ({"IG": ([0.1], [0.2])}, (0.1, 0.2), ValueError, r"^curves\['IG'\] precision: expected 2 values"),
+        ({"IG": ([0.1, 0.2], [0.2, 0.3])}, (0.5, 0.2), ValueError, "^levels: expected strictly increasing"),
+        ({"IG": ([0.1, 0.2], [0.2, 0.3])}, (0.5, 2.0), ValueError, r"^levels: .*in \[0, 1\]"),
+    ],
+)
+def test_precision_recall_reject_bad_input(tmp_path, curves, levels, error, message):
+    with pytest.raises(error, match=message):
+        plot_precision_recall(curves, levels=levels, path=tmp_path / "pr.png")
+
+
+def test_masked_accuracy_draws_percentages_and_dashed_random_baselines(saved, tmp_path):
+    levels = [0.0, 0.5, 1.0]
+    curves = {"traditional": [0.9, 0.6, 0.5], "saliency guided": [0.9, 0.4, 0.5]}
+    random = {"saliency guided": [0.9, 0.8, 0.5]}
+    _assert_png(plot_masked_accuracy(levels, curves, random=random, path=tmp_path / "a.png"))
+    (ax,) = saved[0].axes
+    assert [line.get_label() for line in ax.lines] == [*curves, "saliency guided (random)"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0, 50, 100])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [90, 60, 50])
+    dashed = ax.lines[2]
+    assert dashed.get_linestyle() == "--"
+    assert to_hex(dashed.get_color()) == to_hex(ax.lines[1].get_color()) == PALETTE[1]
+
+
+def test_masked_accuracy_draws_a_single_random_baseline_in_black(saved, tmp_path):
+    plot_masked_accuracy([0.0, 1.0], {"IG": [1.0, 0.5]}, random=[1.0, 0.6], path=tmp_path / "a.png")
+    line = saved[0].axes[0].lines[-1]
+    assert line.get_label() == "random saliency" and to_hex(line.get_color()) == "#000000"
+
+
+@pytest.mark.parametrize(
+    ("curves", "random", "message"),
+    [
+        ({"IG": [1.0, 50.0]}, None, r"^curves: expected accuracies in \[0, 1\]"),
+        ({"IG": [1.0, 0.5]}, [1.0, 1.5], r"^random: expected accuracies in \[0, 1\]"),
+        ({"IG": [1.0, 0.5]}, [1.0], "^random: expected 2 values, got 1"),
+        ({}, None, "^curves: expected at least one labelled series"),
+    ],
+)
+def test_masked_accuracy_reject_bad_input(tmp_path, curves, random, message):
+    with pytest.raises(ValueError, match=message):
+        plot_masked_accuracy([0.0, 1.0], curves, random=random, path=tmp_path / "a.png")
+
+
+# --- distributions ----------------------------------------------------------------------------------
+
+
+def test_gradient_distribution_histograms_are_fractions_on_shared_log_bins(saved, tmp_path):
+    values = {
+        "traditional": np.array([-1.0, 0.1, 0.01, 10.0]),
+        "saliency guided": torch.tensor([0.0, 0.0, 1.0, 0.1]),
+    }
+    _assert_png(plot_gradient_distribution(values, bins=6, path=tmp_path / "g.png"))
+    (ax,) = saved[0].axes
+    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(steps) == 2
+    np.testing.assert_array_equal(steps[0].get_data().edges, steps[1].get_data().edges)  # shared bins
+    np.testing.assert_allclose(steps[0].get_data().edges[[0, -1]], [0.01, 10.0])
+    assert steps[0].get_data().values.sum() == pytest.approx(1.0)
+    assert steps[1].get_data().values.sum() == pytest.approx(0.5)  # the two zeros are off a log axis
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "traditional",
+        "saliency guided (50% zeros)",
+    ]
+
+
+def test_gradient_distribution_linear_axes_count_every_value(saved, tmp_path):
+    plot_gradient_distribution(
+        {"a": np.array([0.0, 0.5, 1.0, -1.0])}, log=False, bins=2, path=tmp_path / "g.png"
+    )
+    (ax,) = saved[0].axes
+    (step,) = [p for p in ax.patches if isinstance(p, StepPatch)]
+    np.testing.assert_allclose(step.get_data().values, [0.25, 0.75])
+    assert ax.get_xscale() == "linear"
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "message"),
+    [
+        ({}, {}, "^values: expected at least one labelled series"),
+        ({"a": np.zeros(4)}, {}, "^values: expected some non-zero values"),
+        ({"a": np.array([np.nan])}, {}, r"^values\['a'\]: expected at least one value that is not NaN"),
+        ({"a": np.ones(3)}, {"bins": 0}, "^bins: expected a positive integer"),
+    ],
+)
+def test_gradient_distribution_reject_bad_input(tmp_path, values, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_gradient_distribution(values, path=tmp_path / "g.png", **kwargs)
+
+
+def test_bucket_distribution_draws_grouped_bars_with_the_shares(saved, tmp_path):
+    shares = {"LSTM": [0.1, 0.2, 0.7], "LSTM+in.cell": [0.5, 0.3, 0.2]}
+    out = plot_bucket_distribution(shares, ["0-10", "10-20", "off"], path=tmp_path / "b.png", title="Fig. 5")
+    _assert_png(out)
+    (ax,) = saved[0].axes
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 6
+    np.testing.assert_allclose([b.get_height() for b in bars], [0.1, 0.2, 0.7, 0.5, 0.3, 0.2])
+    assert [to_hex(b.get_facecolor()) for b in bars] == [PALETTE[0]] * 3 + [PALETTE[1]] * 3
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0-10", "10-20", "off"]
+    assert ax.get_title() == "Fig. 5" and ax.get_ylim() == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("shares", "labels", "error", "message"),
+    [
+        ({"a": [0.5, 1.5]}, ["x", "y"], ValueError, r"^shares\['a'\]: expected shares in \[0, 1\]"),
+        ({"a": [0.5]}, ["x", "y"], ValueError, r"^shares\['a'\]: expected 2 values, got 1"),
+        ({"a": [0.5, 0.5]}, "xy", TypeError, "^bucket_labels: expected a sequence of names"),
+        ({"a": []}, [], ValueError, "^bucket_labels: expected at least one bucket name"),
+    ],
+)
+def test_bucket_distribution_reject_bad_input(tmp_path, shares, labels, error, message):
+    with pytest.raises(error, match=message):
+        plot_bucket_distribution(shares, labels, path=tmp_path / "b.png")
