@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 
 from salience._console import console, err_console, split_list
 from salience._progress import SuiteProgress
+from salience._validation import check_choice
 from salience.bench_cli import bench_app
 from salience.sgt_cli import register as register_sgt_commands
 
@@ -104,6 +105,35 @@ def reproduce_ica(
         results = run_ica(run_dir, settings, seed=seed, device=device, events=progress.events())
     _print_ica_table(results)
     console.print(f"Table, heatmaps, profiles and checkpoints in [bold]{run_dir}[/]")
+
+
+@reproduce_app.command("fmri")
+def reproduce_fmri(
+    profile: Annotated[
+        str, typer.Option(help="quick (seconds) or paper (360 regions, HCP-sized split).")
+    ] = "quick",
+    models: Annotated[str | None, typer.Option(help="Comma-separated (default: lstm,ica-lstm).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/fmri-PROFILE).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of data, initialisation and batches.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+) -> None:
+    """On-task/off-task (synthetic fMRI-style) data: where in time the top salient features fall
+    (the input-cell attention supplement's Figure 5), LSTM vs input-cell attention."""
+    from salience.experiments.fmri import format_summary, resolve_profile, run_fmri
+    from salience.training import resolve_device
+
+    settings = resolve_profile(profile, models=split_list(models), max_epochs=max_epochs)
+    device = str(resolve_device(device))
+    run_dir = out or Path("runs") / f"fmri-{settings.name}"
+    console.print(
+        f"[bold]salience reproduce fmri[/] profile={settings.name} F={settings.n_regions} "
+        f"T={settings.on_steps}+{settings.off_steps} -> {run_dir}"
+    )
+    with SuiteProgress(len(settings.models)) as progress:
+        results = run_fmri(run_dir, settings, seed=seed, device=device, events=progress.events())
+    console.print(format_summary(results, settings), highlight=False)
+    console.print(f"Table, bucket chart, profile and checkpoints in [bold]{run_dir}[/]")
 
 
 def _train_accuracy_override(value: str | None) -> dict[str, float | None]:
@@ -258,6 +288,13 @@ def train(
     sgt_fill: Annotated[
         str, typer.Option(help="SGT: feature_range, sample_range or constant (0) for masked cells.")
     ] = "feature_range",
+    scaling: Annotated[
+        str,
+        typer.Option(
+            help="Standardise per cell (t, f), as the papers, or per feature; auto: per feature for "
+            "variable-length data (its test series may be longer), per cell otherwise."
+        ),
+    ] = "auto",
 ) -> None:
     """Train a model (standardised per cell, validation split for model selection) and save it."""
     from salience.data import Dataset, Standardizer, split_dataset
@@ -272,7 +309,9 @@ def train(
 
     dataset = Dataset.load(data)
     splits = split_dataset(dataset, test=0, validation=validation, seed=seed)
-    scaler = Standardizer.fit(splits.train)
+    check_choice(scaling, "scaling", ("auto", "cell", "feature"))
+    per = scaling if scaling != "auto" else ("feature" if dataset.lengths is not None else "cell")
+    scaler = Standardizer.fit(splits.train, per=per)
     config = TrainConfig(
         max_epochs=max_epochs, batch_size=batch_size, lr=lr, patience=patience, seed=seed, device=device,
         optimizer=optimizer, training=training, sgt=sgt,

@@ -13,6 +13,7 @@ from salience.data.benchmark import (
 )
 from salience.data.boxes import BOX_ALIASES, BOX_DATASETS, box_paper_sizes, make_box
 from salience.data.dataset import Dataset, DatasetSplits, split_dataset
+from salience.data.fmri import make_task_blocks
 from salience.data.images import (
     FASHION_MNIST_DIR,
     IMAGE_LAYOUT,
@@ -85,6 +86,7 @@ __all__ = [
     "make_benchmark",
     "make_box",
     "make_signal_free",
+    "make_task_blocks",
     "parse_benchmark_name",
     "read_idx",
     "read_ts",

@@ -1,4 +1,5 @@
-"""Per-cell scaling fitted on the training split only: standardisation and min-max, per (t, f)."""
+"""Scaling fitted on the training split only: standardisation (per cell (t, f), as the papers, or per
+feature, for variable-length data) and min-max per cell."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salience._validation import check_finite, check_ndim, check_same_shape
+from salience._validation import check_choice, check_finite, check_ndim, check_same_shape
 from salience.data.dataset import Dataset
 
 
@@ -15,7 +16,9 @@ class Standardizer:
     """z = (x - mean[t, f]) / std[t, f], statistics from the training split.
 
     Cells with zero spread get std 1. Padding beyond ``lengths`` is ignored when fitting and left
-    at zero when transforming.
+    at zero when transforming. ``fit(..., per="feature")`` pools every valid step of a feature into
+    one mean and std (arrays of shape (1, F)), which apply to series of any length: the choice for
+    variable-length data, whose late cells have few samples and whose test split may be longer.
 
     Example:
         >>> import numpy as np
@@ -29,21 +32,36 @@ class Standardizer:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, train: Dataset) -> Standardizer:
-        """Fit the per-cell mean and standard deviation on ``train``."""
+    def fit(cls, train: Dataset, *, per: str = "cell") -> Standardizer:
+        """Fit the mean and standard deviation on ``train``, per ``cell`` (t, f) or per ``feature``.
+
+        Example:
+            >>> train = Dataset(np.array([[[0.0], [4.0]], [[2.0], [6.0]]]), np.array([0, 1]))
+            >>> Standardizer.fit(train, per="feature").mean.tolist()
+            [[3.0]]
+        """
+        check_choice(per, "per", ("cell", "feature"))
         x = train.x.astype(np.float64)
-        valid = _valid_cells(train).astype(np.float64)
-        count = valid.sum(axis=0)
+        valid = np.broadcast_to(_valid_cells(train), x.shape).astype(np.float64)
+        axes = (0,) if per == "cell" else (0, 1)
+        count = valid.sum(axis=axes)
         safe = np.maximum(count, 1.0)
-        mean = (x * valid).sum(axis=0) / safe
-        var = (((x - mean) ** 2) * valid).sum(axis=0) / safe
+        mean = (x * valid).sum(axis=axes) / safe
+        if per == "feature":
+            mean = mean[None, :]
+        var = (((x - mean) ** 2) * valid).sum(axis=axes) / safe
+        if per == "feature":
+            var = var[None, :]
         std = np.sqrt(var)
         std[std == 0] = 1.0
         return cls(mean=mean.astype(np.float32), std=std.astype(np.float32))
 
     def transform(self, dataset: Dataset) -> Dataset:
-        """Apply the fitted statistics to ``dataset`` (which must have the fitted (T, F))."""
-        if dataset.x.shape[1:] != self.mean.shape:
+        """Apply the fitted statistics to ``dataset`` (which must have the fitted (T, F), or the fitted
+        F for per-feature statistics)."""
+        if dataset.x.shape[1:] != self.mean.shape and not (
+            self.per_feature and dataset.x.shape[2] == self.mean.shape[1]
+        ):
             raise ValueError(
                 f"dataset: expected (N, {self.mean.shape[0]}, {self.mean.shape[1]}) to match the "
                 f"fitted scaler, got {dataset.x.shape}"
@@ -51,6 +69,11 @@ class Standardizer:
         z = (dataset.x - self.mean) / self.std
         z = np.where(_valid_cells(dataset), z, 0.0).astype(np.float32)
         return dataset.with_x(z)
+
+    @property
+    def per_feature(self) -> bool:
+        """True for per-feature statistics (shape (1, F)), which fit any number of steps."""
+        return self.mean.shape[0] == 1
 
     def transform_array(self, x: np.ndarray) -> np.ndarray:
         """Standardise a raw (N, T, F) array."""

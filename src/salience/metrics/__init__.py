@@ -19,11 +19,14 @@
   :func:`fraction_near_zero`, :func:`saliency_histogram`;
 - :mod:`salience.metrics.temporal`: where saliency falls in time — :func:`saliency_over_time`
   (vanishing-saliency profile), :func:`class_mean_saliency`, :func:`late_mass_fraction`;
+- :mod:`salience.metrics.buckets`: shares of the top-salient cells per time bucket (the on-task /
+  off-task figure) — :func:`time_bucket_distribution`, :func:`on_off_buckets`;
 - :mod:`salience.metrics.classification`: :func:`accuracy`;
 - :mod:`salience.metrics.catalog`: what each stored metric means — :data:`METRICS`,
   :data:`LEVEL_METRICS`, :func:`metric_info`.
 """
 
+from salience.metrics.buckets import BucketShares, on_off_buckets, time_bucket_distribution
 from salience.metrics.catalog import LEVEL_METRICS, METRICS, MetricInfo, metric_info
 from salience.metrics.classification import accuracy
 from salience.metrics.distribution import saliency_distribution
@@ -52,6 +55,7 @@ __all__ = [
     "METRICS",
     "NEAR_ZERO_TOLERANCE",
     "REMOVAL_FRACTIONS",
+    "BucketShares",
     "EraserScores",
     "MetricInfo",
     "accuracy",
@@ -72,6 +76,7 @@ __all__ = [
     "masked_accuracy_curve",
     "metric_info",
     "normalize_saliency",
+    "on_off_buckets",
     "precision_recall_curve",
     "rationale_sizes",
     "removal_counts",
@@ -80,6 +85,7 @@ __all__ = [
     "saliency_mass_counts",
     "saliency_mass_masks",
     "saliency_over_time",
+    "time_bucket_distribution",
     "weighted_jaccard",
     "weighted_precision_recall",
 ]

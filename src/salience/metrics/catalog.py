@@ -66,6 +66,9 @@ METRICS: dict[str, MetricInfo] = _entries(
      "share of the mean saliency-over-time profile in the last steps (near 1: vanishing saliency)"),
     ("late_mass_fraction", None, False, _FRACTION,
      "share of a temporal saliency profile's mass in its last steps"),
+    ("late_bucket_share", None, False, _FRACTION,
+     "share of each sample's top-5 % |saliency| cells in the last on-task and the off-task time bucket, "
+     "mean over samples (near 1: saliency piled on the last steps)"),
     *_areas("", ""),
     *_areas("time_", "time-level "),
     *_areas("feature_", "feature-level "),
