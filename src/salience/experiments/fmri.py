@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
@@ -52,14 +51,14 @@ from salience.data.fmri import (
     PAPER_SUBJECTS,
     make_task_blocks,
 )
+from salience.experiments.fit_explain import fit_and_explain
 from salience.experiments.ica import SuiteEvents
 from salience.experiments.run_config import write_run_config
 from salience.experiments.store import ResultStore, TaskKey
-from salience.explain import attribute
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
-from salience.models import MODELS, build_model, model_label
-from salience.training import TrainConfig, fit, predict_logits, save_checkpoint
+from salience.models import MODELS, model_label
+from salience.training import TrainConfig
 
 SUITE = "fmri"
 DATASET = "task-blocks"
@@ -253,31 +252,19 @@ def _saliency_path(run_dir: Path, key: TaskKey) -> Path:
 def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
     splits, scaler = prepared
     started = time.perf_counter()
-    model = build_model(
-        key.model,
-        n_features=profile.n_regions,
-        n_classes=2,
-        seed=key.seed,
-        **_model_options(key.model, profile),
-    )
     config = TrainConfig(
         max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
         patience=profile.patience, seed=key.seed, device=device,
         stop_at_train_accuracy=profile.stop_at_train_accuracy,
     )  # fmt: skip
-    result = fit(model, splits.train, splits.validation, config, on_epoch=lambda r: events.epoch_done(key, r))
-    test = splits.test
-    x_test = torch.from_numpy(test.x)
-    logits = predict_logits(model, x_test, batch_size=256)
-    accuracy = float((logits.argmax(dim=1).numpy() == test.y).mean())
-    saliency = attribute(model, x_test, y=test.y, method=METHOD, batch_size=100)
+    task = fit_and_explain(
+        key, splits, scaler, config, _task_dir(run_dir, key) / "checkpoint",
+        options=_model_options(key.model, profile), on_epoch=lambda r: events.epoch_done(key, r),
+    )  # fmt: skip
+    saliency = task.saliency
     shares = time_bucket_distribution(saliency, edges=profile.edges, top_fraction=profile.top_fraction)
     profile_curve = saliency_over_time(saliency)
 
-    save_checkpoint(
-        _task_dir(run_dir, key) / "checkpoint", model, standardizer=scaler,
-        metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": test.meta},
-    )  # fmt: skip
     with atomic_path(_saliency_path(run_dir, key)) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
@@ -290,10 +277,7 @@ def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, floa
     return {
         **metrics,
         "late_bucket_share": _late_share(mean, profile),
-        "acc": accuracy,
-        "val_acc": float(result.best_val_accuracy),
-        "epochs": float(result.epochs_run),
-        "best_epoch": float(result.best_epoch),
+        **task.training_metrics(),
         "seconds": time.perf_counter() - started,
     }
 

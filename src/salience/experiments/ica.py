@@ -29,10 +29,10 @@ import torch
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
 from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
+from salience.experiments.fit_explain import fit_and_explain
 from salience.experiments.published import ica_table1
 from salience.experiments.run_config import write_run_config
 from salience.experiments.store import ResultStore, TaskKey
-from salience.explain import attribute
 from salience.metrics import (
     class_mean_saliency,
     euclidean_distance,
@@ -40,8 +40,8 @@ from salience.metrics import (
     saliency_over_time,
     weighted_jaccard,
 )
-from salience.models import MODELS, build_model, model_label
-from salience.training import EpochReport, TrainConfig, fit, predict_logits, save_checkpoint
+from salience.models import MODELS, model_label
+from salience.training import EpochReport, TrainConfig
 
 SUITE = "ica"
 METHOD = "gradient"
@@ -247,35 +247,23 @@ def _artefacts(run_dir: Path, key: TaskKey) -> _Artefacts:
 def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
     splits, scaler = prepared
     started = time.perf_counter()
-    model = build_model(
-        key.model,
-        n_features=profile.n_features,
-        n_classes=2,
-        seed=key.seed,
-        **_model_options(key.model, profile),
-    )
     config = TrainConfig(
         max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
         patience=profile.patience, seed=key.seed, device=device,
         stop_at_train_accuracy=profile.stop_at_train_accuracy,
     )  # fmt: skip
-    result = fit(model, splits.train, splits.validation, config, on_epoch=lambda r: events.epoch_done(key, r))
-    test = splits.test
-    x_test = torch.from_numpy(test.x)
-    logits = predict_logits(model, x_test, batch_size=256)
-    accuracy = float((logits.argmax(dim=1).numpy() == test.y).mean())
-    saliency = attribute(model, x_test, y=test.y, method=METHOD, batch_size=100)
+    paths = _artefacts(run_dir, key)
+    task = fit_and_explain(
+        key, splits, scaler, config, paths.checkpoint, options=_model_options(key.model, profile),
+        on_epoch=lambda r: events.epoch_done(key, r),
+    )  # fmt: skip
+    test, saliency = splits.test, task.saliency
     mask = torch.from_numpy(test.mask)
     wjac = weighted_jaccard(saliency, mask)
     euc = euclidean_distance(saliency, mask)
     profile_curve = saliency_over_time(saliency)
     class_means = class_mean_saliency(saliency, torch.from_numpy(test.y), 2)
 
-    paths = _artefacts(run_dir, key)
-    save_checkpoint(
-        paths.checkpoint, model, standardizer=scaler,
-        metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": test.meta},
-    )  # fmt: skip
     with atomic_path(paths.saliency) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
@@ -289,11 +277,8 @@ def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, floa
         "wjac_std": float(wjac.std()),
         "euc": float(euc.mean()),
         "euc_std": float(euc.std()),
-        "acc": accuracy,
+        **task.training_metrics(),
         "late_fraction": late,
-        "epochs": float(result.epochs_run),
-        "best_epoch": float(result.best_epoch),
-        "val_acc": float(result.best_val_accuracy),
         "seconds": time.perf_counter() - started,
     }
 
