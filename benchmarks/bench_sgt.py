@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -238,7 +237,6 @@ def main() -> None:
         _peak_child(args.peak_child, args)
         return
     torch.set_num_threads(args.threads)
-    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} thread(s)")
     skip = set(filter(None, args.skip.split(",")))
     if "cnn" not in skip:

@@ -24,8 +24,36 @@ from salience._validation import (
 _FORMAT = "salience.dataset/1"
 
 
+class LabelledSamples:
+    """What every dataset has, whatever its inputs: ``x`` with N rows, labels ``y`` and ``meta``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    meta: dict[str, Any]
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_classes(self) -> int:
+        """``meta["n_classes"]`` if given, else ``max(y) + 1``."""
+        if "n_classes" in self.meta:
+            return int(self.meta["n_classes"])
+        return int(self.y.max()) + 1 if self.n_samples else 0
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    def _check_meta(self) -> None:
+        try:
+            json.dumps(self.meta)
+        except TypeError as err:
+            raise TypeError(f"meta: expected JSON-serialisable values ({err})") from None
+
+
 @dataclass
-class Dataset:
+class Dataset(LabelledSamples):
     """A labelled set of multivariate sequences laid out (N, T, F).
 
     Args:
@@ -71,14 +99,7 @@ class Dataset:
             if lengths.size and (lengths.min() < 1 or lengths.max() > self.x.shape[1]):
                 raise ValueError(f"lengths: expected values in [1, {self.x.shape[1]}]")
             self.lengths = lengths.astype(np.int64)
-        try:
-            json.dumps(self.meta)
-        except TypeError as err:
-            raise TypeError(f"meta: expected JSON-serialisable values ({err})") from None
-
-    @property
-    def n_samples(self) -> int:
-        return int(self.x.shape[0])
+        self._check_meta()
 
     @property
     def n_steps(self) -> int:
@@ -89,18 +110,8 @@ class Dataset:
         return int(self.x.shape[2])
 
     @property
-    def n_classes(self) -> int:
-        """``meta["n_classes"]`` if given, else ``max(y) + 1``."""
-        if "n_classes" in self.meta:
-            return int(self.meta["n_classes"])
-        return int(self.y.max()) + 1 if self.n_samples else 0
-
-    @property
     def name(self) -> str:
         return str(self.meta.get("name", "dataset"))
-
-    def __len__(self) -> int:
-        return self.n_samples
 
     def subset(self, indices: np.ndarray | list[int]) -> Dataset:
         """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept)."""

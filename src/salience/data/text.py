@@ -34,7 +34,7 @@ import numpy as np
 
 from salience._io import write_text_atomic
 from salience._validation import check_choice, check_labels, check_ndim, check_positive_int
-from salience.data.dataset import _count, _stratified_order
+from salience.data.dataset import LabelledSamples, _count, _stratified_order
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
@@ -194,7 +194,7 @@ class Vocabulary:
 
 
 @dataclass
-class TextDataset:
+class TextDataset(LabelledSamples):
     """Labelled token sequences: ``x`` (N, L) int64 ids right-padded with 0, ``y`` (N,), ``lengths`` (N,).
 
     Args:
@@ -242,26 +242,12 @@ class TextDataset:
         padding = np.arange(n_steps)[None, :] >= self.lengths[:, None]
         if (self.x[padding] != PAD_ID).any():
             raise ValueError(f"x: expected {PAD} ({PAD_ID}) beyond each sample's length")
-        try:
-            json.dumps(self.meta)
-        except TypeError as err:
-            raise TypeError(f"meta: expected JSON-serialisable values ({err})") from None
-
-    @property
-    def n_samples(self) -> int:
-        return int(self.x.shape[0])
+        self._check_meta()
 
     @property
     def max_length(self) -> int:
         """L, the padded length."""
         return int(self.x.shape[1])
-
-    @property
-    def n_classes(self) -> int:
-        """``meta["n_classes"]`` if given, else ``max(y) + 1``."""
-        if "n_classes" in self.meta:
-            return int(self.meta["n_classes"])
-        return int(self.y.max()) + 1 if self.n_samples else 0
 
     @property
     def vocab_size(self) -> int | None:
@@ -272,9 +258,6 @@ class TextDataset:
     @property
     def name(self) -> str:
         return str(self.meta.get("name", "text"))
-
-    def __len__(self) -> int:
-        return self.n_samples
 
     def subset(self, indices: np.ndarray | list[int]) -> TextDataset:
         """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept)."""

@@ -53,7 +53,7 @@ from salience.data.fmri import (
 )
 from salience.experiments.fit_explain import fit_and_explain
 from salience.experiments.ica import SuiteEvents
-from salience.experiments.run_config import write_run_config
+from salience.experiments.run_config import apply_overrides, write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
@@ -170,17 +170,11 @@ def resolve_profile(
         >>> resolve_profile("quick", max_epochs=5).max_epochs
         5
     """
-    overrides = {k: v for k, v in overrides.items() if v is not None or k == "stop_at_train_accuracy"}
-    if isinstance(profile, str):
-        check_choice(profile, "profile", PROFILES)
-        profile = PROFILES[profile]
-    elif not isinstance(profile, FmriProfile):
-        raise TypeError(f"profile: expected a profile name or FmriProfile, got {type(profile).__name__}")
     if models:
         for name in models:
             check_choice(name, "models", MODELS)
         overrides["models"] = tuple(models)
-    return replace(profile, **overrides)
+    return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_fmri(

@@ -31,7 +31,7 @@ from salience._validation import check_choice
 from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
 from salience.experiments.fit_explain import fit_and_explain
 from salience.experiments.published import ica_table1
-from salience.experiments.run_config import write_run_config
+from salience.experiments.run_config import apply_overrides, write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.metrics import (
     class_mean_saliency,
@@ -158,10 +158,6 @@ def resolve_profile(
 
     An override given as None is ignored, except ``stop_at_train_accuracy=None`` (validation only).
     """
-    overrides = {k: v for k, v in overrides.items() if v is not None or k == "stop_at_train_accuracy"}
-    if isinstance(profile, str):
-        check_choice(profile, "profile", PROFILES)
-        profile = PROFILES[profile]
     if datasets:
         for name in datasets:
             check_choice(name, "datasets", BOX_DATASETS)
@@ -170,7 +166,7 @@ def resolve_profile(
         for name in models:
             check_choice(name, "models", MODELS)
         overrides["models"] = tuple(models)
-    return replace(profile, **overrides)
+    return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_ica(

@@ -1,19 +1,55 @@
-"""A suite's ``config.json``: its settings, seed, device and versions, and the refusal to mix runs.
+"""A suite's profile and its ``config.json``.
 
-Every reproduction suite writes one into its run directory; a rerun with other settings (the
-selection fields ``keep`` aside, which only add or reuse tasks) is refused instead of mixing results
-made under different settings.
+:func:`apply_overrides` resolves a named profile with field overrides, as every reproduction suite
+does. :func:`write_run_config` records the settings, seed, device and versions in the run directory;
+a rerun with other settings (the selection fields ``keep`` aside, which only add or reuse tasks) is
+refused instead of mixing results made under different settings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from salience._io import write_text_atomic
+from salience._validation import check_choice
 from salience._versions import runtime_versions
+
+P = TypeVar("P")
+
+
+def apply_overrides(
+    profile: str | P, profiles: Mapping[str, P], overrides: dict[str, Any], *, keep_none: Iterable[str] = ()
+) -> P:
+    """``profiles[profile]`` (or ``profile`` itself, a profile dataclass) with ``overrides`` replaced.
+
+    An override given as None is ignored (the CLI passes None for an option not given), except the
+    fields in ``keep_none``, where None is a value. Unknown fields are refused by name.
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class Demo:
+        ...     name: str
+        ...     epochs: int
+        >>> apply_overrides("quick", {"quick": Demo("quick", 3)}, {"epochs": 5, "seed": None})
+        Demo(name='quick', epochs=5)
+    """
+    if isinstance(profile, str):
+        check_choice(profile, "profile", profiles)
+        profile = profiles[profile]
+    kind = type(next(iter(profiles.values())))
+    if not isinstance(profile, kind):
+        raise TypeError(f"profile: expected a profile name or {kind.__name__}, got {type(profile).__name__}")
+    allowed = set(keep_none)
+    given = {k: v for k, v in overrides.items() if v is not None or k in allowed}
+    unknown = sorted(set(given) - {f.name for f in dataclasses.fields(profile)})
+    if unknown:
+        raise ValueError(f"overrides: {unknown} are not profile settings")
+    return dataclasses.replace(profile, **given)
 
 
 def write_run_config(

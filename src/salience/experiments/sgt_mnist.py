@@ -33,7 +33,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
 from salience.data import Dataset, load_mnist, split_dataset
 from salience.experiments.ica import SuiteEvents
-from salience.experiments.run_config import write_run_config
+from salience.experiments.run_config import apply_overrides, write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.explain import attribute
 from salience.metrics import (
@@ -196,15 +196,9 @@ class _Prepared:
 
 def resolve_profile(profile: str | SgtMnistProfile, **overrides: Any) -> SgtMnistProfile:
     """The named profile with any field overrides applied (an override given as None is ignored)."""
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    if isinstance(profile, str):
-        check_choice(profile, "profile", PROFILES)
-        profile = PROFILES[profile]
-    if not isinstance(profile, SgtMnistProfile):
-        raise TypeError(f"profile: expected a profile name or SgtMnistProfile, got {type(profile).__name__}")
-    for name in overrides.get("methods", ()):
+    resolved = apply_overrides(profile, PROFILES, overrides)
+    for name in resolved.methods:
         check_choice(name, "methods", METHODS)
-    resolved = replace(profile, **overrides)
     removal_counts(resolved.fractions, 784)  # validates them
     if not resolved.fractions or resolved.fractions[0] != 0:
         raise ValueError(f"fractions: expected 0 first (the clean accuracy), got {resolved.fractions!r}")

@@ -53,7 +53,7 @@ import io
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ from salience._validation import check_choice
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
 from salience.experiments.ica import SuiteEvents
 from salience.experiments.published import sgt_table1_eraser
-from salience.experiments.run_config import write_run_config
+from salience.experiments.run_config import apply_overrides, write_run_config
 from salience.experiments.store import ResultStore, TaskKey
 from salience.explain.text import token_attributions
 from salience.metrics.eraser import ERASER_LEVELS, eraser_scores
@@ -158,16 +158,7 @@ def resolve_profile(profile: str | SgtTextProfile, **overrides: Any) -> SgtTextP
         >>> resolve_profile("quick", max_epochs=2).max_epochs
         2
     """
-    if isinstance(profile, str):
-        check_choice(profile, "profile", PROFILES)
-        profile = PROFILES[profile]
-    if not isinstance(profile, SgtTextProfile):
-        raise TypeError(f"profile: expected a profile name or SgtTextProfile, got {type(profile).__name__}")
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    unknown = sorted(set(overrides) - set(profile.to_dict()))
-    if unknown:
-        raise ValueError(f"overrides: {unknown} are not profile settings")
-    resolved = replace(profile, **overrides)
+    resolved = apply_overrides(profile, PROFILES, overrides)
     for name in resolved.methods:
         check_choice(name, "methods", METHODS)
     for name in resolved.trainings:

@@ -391,7 +391,7 @@ def _method_saliency(config: SaliencyGuidedConfig) -> SaliencyFn | None:
     ) -> torch.Tensor:
         from salience.explain import attribute
 
-        options: dict[str, Any] = {"abs": False} if config.method in ("gradient", "smoothgrad") else {}
+        options: dict[str, Any] = {"abs": False} if config.method == "smoothgrad" else {}  # signed, to rank
         return attribute(
             model, x.detach(), method=config.method, y=y, lengths=lengths, output="log_probability", **options
         )

@@ -223,14 +223,14 @@ def fit(
     objective = None
     if config.sgt is not None:
         objective = SaliencyGuidedObjective(config.sgt, seed=config.seed)
-    fill = None
+    replacement_values = None
     if config.sgt is not None and config.sgt.resolved_fill == "replacement":
         if replacement is None or tuple(np.shape(replacement)) != tuple(x.shape):
             raise ValueError(
                 f"replacement: expected values of shape {tuple(x.shape)} for fill='replacement', "
                 f"got {None if replacement is None else np.shape(replacement)}"
             )
-        fill = torch.as_tensor(np.asarray(replacement), dtype=dtype).to(device)
+        replacement_values = torch.as_tensor(np.asarray(replacement), dtype=dtype).to(device)
 
     history: list[EpochReport] = []
     best_epoch, best_acc, best_loss = 0, -math.inf, math.inf
@@ -247,7 +247,7 @@ def fit(
         for epoch in range(1, config.max_epochs + 1):
             start = time.perf_counter()
             train_loss, train_acc = _train_epoch(
-                model, optimizer, x, y, lengths, config.batch_size, order, objective, fill
+                model, optimizer, x, y, lengths, config.batch_size, order, objective, replacement_values
             )
             if not math.isfinite(train_loss):
                 raise FloatingPointError(
