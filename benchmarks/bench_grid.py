@@ -21,9 +21,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from salience.experiments.bench import run_bench
-from salience.experiments.bench_profile import resolve_profile
-from salience.experiments.executor import default_workers
+from salience.bench.executor import default_workers
+from salience.bench.grid import run_bench
+from salience.bench.profile import resolve_profile
 
 
 def timed_run(run_dir: Path, profile, workers: int, threads: int | None = None) -> float:

@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 import torch
 
+from salience.bench.grid import BenchEvents, bench_status, model_dir, plan, run_bench
+from salience.bench.profile import BASELINE_METHODS, TRAINING_RUN, resolve_profile
+from salience.bench.summary import summarize
+from salience.bench.tasks import prepare_data
 from salience.cli import main
-from salience.experiments.bench import BenchEvents, bench_status, model_dir, plan, run_bench
-from salience.experiments.bench_profile import BASELINE_METHODS, TRAINING_RUN, resolve_profile
-from salience.experiments.bench_summary import summarize
-from salience.experiments.bench_tasks import prepare_data
-from salience.experiments.store import ResultRow, ResultStore
 from salience.explain import attribute
 from salience.metrics import aup, aur
+from salience.runs.store import ResultRow, ResultStore
 from salience.training import load_checkpoint
 
 TINY = {
@@ -190,8 +190,8 @@ def test_summary_diff_is_the_mean_gap_to_the_random_baseline():
 _KILLABLE = textwrap.dedent(
     """
     import sys
-    from salience.experiments.bench import run_bench
-    from salience.experiments.bench_profile import resolve_profile
+    from salience.bench.grid import run_bench
+    from salience.bench.profile import resolve_profile
     settings = dict(layouts=["Middle", "RareTime", "RareFeature", "SmallMiddle"], processes=["Box"],
                     models=["lstm", "tcn"], methods=["gradient", "integrated_gradients"], n_train=60,
                     n_test=20, n_steps=10, n_features=10, max_epochs=2, batch_size=20,
@@ -400,8 +400,8 @@ def test_rerun_with_trainings_computes_nothing_and_other_sgt_settings_are_refuse
 
 def test_training_table_recomputes_from_the_stored_rows(sgt_run):
     """Diff per (model, method, training) = mean over datasets of AUP(method) − AUP(random), by hand."""
-    from salience.experiments.bench_summary import training_table
-    from salience.experiments.published import sgt_table2
+    from salience.bench.summary import training_table
+    from salience.runs.published import sgt_table2
 
     run_dir, _, _, _ = sgt_run
     rows = ResultStore(run_dir / "results.sqlite").rows()
@@ -432,7 +432,7 @@ def test_training_table_averages_each_training_over_its_own_passing_datasets():
             ResultRow(*base, "random", 0, "aur", rr),
         ]
 
-    from salience.experiments.bench_summary import training_table
+    from salience.bench.summary import training_table
 
     table = (
         rows("A", "traditional", 1.0, 0.2, 0.3, 0.4, 0.4)
@@ -458,7 +458,7 @@ def test_training_table_averages_each_training_over_its_own_passing_datasets():
 
 
 def test_cli_runs_and_summarises_both_trainings(tmp_path, capsys):
-    from salience.experiments.bench_summary import training_table
+    from salience.bench.summary import training_table
 
     out = tmp_path / "cli-sgt"
     code = main(

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from salience.experiments.executor import After, Job, dask_client, run_jobs
+from salience.bench.executor import After, Job, dask_client, run_jobs
 
 
 def _pid_after(_: object = None) -> int:

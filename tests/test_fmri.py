@@ -15,14 +15,14 @@ import pytest
 import torch
 
 from salience.data.fmri import make_task_blocks, tukey_response
-from salience.experiments.fmri import (
+from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
+from salience.suites.fmri import (
     FmriResult,
     bucket_labels,
     direction_shown,
     format_summary,
     resolve_profile,
 )
-from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
 
 # --- the generator ---------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle, StepPatch
 
-from salience.report import (
+from salience.figures import (
     DIVERGING_CMAP,
     INPUT_CMAP,
     MAX_TICK_LABELS,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from salience.cli import main
-from salience.experiments.store import ResultStore, TaskKey
 from salience.report import render_report, write_report
+from salience.runs.store import ResultStore, TaskKey
 
 RUNS = Path(__file__).resolve().parents[1] / "runs"
 

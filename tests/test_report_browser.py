@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from salience.report import plot_saliency_profiles, write_report
+from salience.figures import plot_saliency_profiles
+from salience.report import write_report
 from test_report import make_run_dir
 
 BROWSER = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)

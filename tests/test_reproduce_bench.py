@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from salience.experiments.bench import run_bench
-from salience.experiments.bench_profile import resolve_profile
-from salience.experiments.bench_summary import summarize
-from salience.experiments.published import sgt_table2
-from salience.experiments.store import ResultStore
+from salience.bench.grid import run_bench
+from salience.bench.profile import resolve_profile
+from salience.bench.summary import summarize
+from salience.runs.published import sgt_table2
+from salience.runs.store import ResultStore
 
 pytestmark = pytest.mark.reproduction
 

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from salience.experiments.fmri import SuiteEvents, format_summary, resolve_profile, run_fmri
+from salience.suites.fmri import SuiteEvents, format_summary, resolve_profile, run_fmri
 
 pytestmark = pytest.mark.reproduction
 

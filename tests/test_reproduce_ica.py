@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from salience.experiments.ica import PROFILES, SuiteEvents, resolve_profile, run_ica
+from salience.suites.ica import PROFILES, SuiteEvents, resolve_profile, run_ica
 
 pytestmark = pytest.mark.reproduction
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from salience.experiments.ica import SuiteEvents
-from salience.experiments.sgt_mnist import (
+from salience.metrics import metric_info
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.ica import SuiteEvents
+from salience.suites.sgt_mnist import (
     FIT,
     METHODS,
     SUITE,
@@ -20,8 +22,6 @@ from salience.experiments.sgt_mnist import (
     resolve_profile,
     run_sgt_mnist,
 )
-from salience.experiments.store import ResultStore, TaskKey
-from salience.metrics import metric_info
 from salience.training import load_checkpoint
 
 # Every method, one epoch on a few hundred digits: exercises the code paths, not the science.

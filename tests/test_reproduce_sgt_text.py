@@ -12,8 +12,10 @@ import pytest
 import torch
 
 from salience.data import Vocabulary, load_movie_reviews, text_splits
-from salience.experiments.ica import SuiteEvents
-from salience.experiments.sgt_text import (
+from salience.models import load_text_checkpoint
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.ica import SuiteEvents
+from salience.suites.sgt_text import (
     DATASET,
     METHODS,
     SUITE,
@@ -23,8 +25,6 @@ from salience.experiments.sgt_text import (
     run_sgt_text,
     task_count,
 )
-from salience.experiments.store import ResultStore, TaskKey
-from salience.models import load_text_checkpoint
 
 pytestmark = [pytest.mark.reproduction, pytest.mark.usefixtures("one_thread")]
 

@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from salience.experiments import sgt_timeseries
-from salience.experiments.bench import BenchEvents, model_dir
-from salience.experiments.bench_profile import TRAINING_RUN
-from salience.experiments.bench_tasks import data_spec, prepare_data
-from salience.experiments.sgt_timeseries import (
+from salience.bench.grid import BenchEvents, model_dir
+from salience.bench.profile import TRAINING_RUN
+from salience.bench.tasks import data_spec, prepare_data
+from salience.explain import attribute
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites import sgt_timeseries
+from salience.suites.sgt_timeseries import (
     print_summary,
     resolve_sgt_profile,
     run_sgt_timeseries,
 )
-from salience.experiments.store import ResultStore, TaskKey
-from salience.explain import attribute
 from salience.training import load_checkpoint
 
 TINY = {

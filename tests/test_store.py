@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from salience.experiments import ResultStore, TaskKey
+from salience.runs import ResultStore, TaskKey
 
 KEY = TaskKey("ica", "earlier", "lstm", "traditional", "gradient", 0)
 

@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from salience._validation import as_lengths, check_ndim, check_positive_int
 
 if TYPE_CHECKING:
-    from salience.training.checkpoint import Checkpoint
+    from salience.models.checkpoint import Checkpoint
 
 NAME = "bilstm-text"
 
@@ -158,8 +158,8 @@ def load_text_checkpoint(directory: str | os.PathLike[str], *, device: str = "cp
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from salience.training.checkpoint import CONFIG_FILE, FORMAT, WEIGHTS_FILE, Checkpoint
-    from salience.training.device import resolve_device
+    from salience._device import resolve_device
+    from salience.models.checkpoint import CONFIG_FILE, FORMAT, WEIGHTS_FILE, Checkpoint
 
     source = Path(directory)
     config_path, weights_path = source / CONFIG_FILE, source / WEIGHTS_FILE

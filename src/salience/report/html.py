@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from salience._io import atomic_path
-from salience.experiments.store import ResultRow, TaskKey
+from salience.runs.store import ResultRow, TaskKey
 
 REPORT_FILE = "report.html"
 CAPTIONS_FILE = "captions.json"

@@ -2,8 +2,8 @@
 selection and early stopping, the saliency guided objective and its masking functions, batched
 prediction and evaluation, safetensors checkpoints, and device selection."""
 
-from salience.training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint, write_checkpoint
-from salience.training.device import resolve_device
+from salience._device import resolve_device
+from salience.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint, write_checkpoint
 from salience.training.masking import lowest_k, mask_images, mask_time_series, mask_tokens
 from salience.training.saliency_guided import (
     SaliencyGuidedConfig,

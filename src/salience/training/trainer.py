@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from salience._device import check_device_name, resolve_device
 from salience._validation import (
     check_choice,
     check_finite,
@@ -30,7 +31,6 @@ from salience._validation import (
     check_positive_int,
 )
 from salience.data.dataset import Dataset
-from salience.training.device import check_device_name, resolve_device
 from salience.training.saliency_guided import SaliencyGuidedConfig, SaliencyGuidedObjective
 
 #: When validation accuracy is perfect, stop after this many epochs (at most ``patience``) without

@@ -43,9 +43,6 @@ import torch
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
 from salience.data import Dataset, load_mnist, split_dataset
-from salience.experiments.ica import SuiteEvents
-from salience.experiments.run_config import apply_overrides, write_run_config
-from salience.experiments.store import ResultStore, TaskKey
 from salience.explain import attribute
 from salience.metrics import (
     REMOVAL_FRACTIONS,
@@ -56,6 +53,9 @@ from salience.metrics import (
     removal_counts,
 )
 from salience.models import build_model
+from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.ica import SuiteEvents
 from salience.training import (
     SaliencyGuidedConfig,
     TrainConfig,
@@ -524,7 +524,7 @@ def _plot_accuracy_drop(results: SgtMnistResults, path: Path) -> Path:
     """Figure 3: accuracy against % of pixels removed, one panel per method, traditional vs SGT, with
     each training's random ranking dashed."""
     plt = _pyplot()
-    from salience.report.plots import OKABE_ITO
+    from salience.figures.plots import OKABE_ITO
 
     methods = [m for m in dict.fromkeys(c.method for c in results.curves) if m != "random"]
     if not methods:
@@ -565,7 +565,7 @@ def _plot_saliency_maps(gradients: dict[str, Path], n_digits: int, path: Path) -
     from salience.metrics import saliency_histogram
 
     plt = _pyplot()
-    from salience.report.plots import OKABE_ITO
+    from salience.figures.plots import OKABE_ITO
 
     loaded = {}
     for training, source in gradients.items():
@@ -613,7 +613,7 @@ def _plot_saliency_maps(gradients: dict[str, Path], n_digits: int, path: Path) -
 
 
 def _pyplot() -> Any:
-    from salience.report import plots  # selects the Agg backend before pyplot is used
+    from salience.figures import plots  # selects the Agg backend before pyplot is used
 
     return plots.plt
 

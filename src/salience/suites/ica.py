@@ -29,10 +29,6 @@ import torch
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
 from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
-from salience.experiments.fit_explain import fit_and_explain
-from salience.experiments.published import ica_table1
-from salience.experiments.run_config import apply_overrides, write_run_config
-from salience.experiments.store import ResultStore, TaskKey
 from salience.metrics import (
     class_mean_saliency,
     euclidean_distance,
@@ -41,6 +37,10 @@ from salience.metrics import (
     weighted_jaccard,
 )
 from salience.models import MODELS, model_label
+from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.published import ica_table1
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.fit_explain import fit_and_explain
 from salience.training import EpochReport, TrainConfig
 
 SUITE = "ica"
@@ -312,7 +312,7 @@ def write_outputs(
     run_dir: str | os.PathLike[str], results: list[IcaResult], profile: IcaProfile, seed: int = 0
 ) -> None:
     """Write table.csv / table.json and the heatmap and profile figures from the stored artefacts."""
-    from salience.report import plot_class_heatmaps, plot_saliency_profiles
+    from salience.figures import plot_class_heatmaps, plot_saliency_profiles
 
     run_dir = Path(run_dir)
     columns = [

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from salience._console import console, split_list
-from salience._progress import GridProgress
+from salience.cli._console import console, split_list
+from salience.cli._progress import GridProgress
 
 bench_app = typer.Typer(
     help="The time-series saliency benchmark (Ismail et al., NeurIPS 2020) on Dask.", no_args_is_help=True
@@ -71,8 +71,8 @@ def bench_run(
     ] = None,
 ) -> None:
     """Train the models and score the saliency methods of the grid; results go to results.sqlite."""
-    from salience.experiments.bench import run_bench, selected_methods
-    from salience.experiments.bench_profile import resolve_profile
+    from salience.bench.grid import run_bench, selected_methods
+    from salience.bench.profile import resolve_profile
     from salience.training import resolve_device
 
     settings = resolve_profile(
@@ -123,7 +123,7 @@ def bench_status_command(
     show: Annotated[int, typer.Option(help="How many failed/skipped tasks to list.")] = 20,
 ) -> None:
     """How many tasks are done, skipped (model under the accuracy threshold), failed and pending."""
-    from salience.experiments.bench import bench_status
+    from salience.bench.grid import bench_status
 
     report = bench_status(run_dir)
     _print_counts(report.counts())
@@ -155,10 +155,10 @@ def bench_summary_command(
     """AUP/AUR per dataset and Diff(AUP)/Diff(AUR) per model × method and training (beside the
     published Table 2 of saliency guided training); writes CSV and JSON."""
     from salience._validation import check_choice
-    from salience.experiments.bench import DATABASE, read_config
-    from salience.experiments.bench_profile import SUITE
-    from salience.experiments.bench_summary import DIFF_BASELINES, summarize, write_summary
-    from salience.experiments.store import ResultStore
+    from salience.bench.grid import DATABASE, read_config
+    from salience.bench.profile import SUITE
+    from salience.bench.summary import DIFF_BASELINES, summarize, write_summary
+    from salience.runs.store import ResultStore
 
     check_choice(baseline, "baseline", DIFF_BASELINES)
 
@@ -204,7 +204,7 @@ def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_diff(rows: list[dict[str, Any]], baseline: str) -> None:
-    from salience.experiments.bench_summary import render_training_table, training_table
+    from salience.bench.summary import render_training_table, training_table
 
     title = f"Diff(AUP) / Diff(AUR) against the {baseline} baseline, mean over datasets (ours | paper)"
     console.print(render_training_table(training_table(rows, baseline=baseline), title))

@@ -63,14 +63,14 @@ import torch
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_choice
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
-from salience.experiments.ica import SuiteEvents
-from salience.experiments.published import sgt_table1_eraser
-from salience.experiments.run_config import apply_overrides, write_run_config
-from salience.experiments.store import ResultStore, TaskKey
 from salience.explain.text import token_attributions
 from salience.metrics.eraser import ERASER_LEVELS, eraser_scores
 from salience.models.text import NAME as MODEL
 from salience.models.text import TextBiLSTM, load_text_checkpoint
+from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.published import sgt_table1_eraser
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.ica import SuiteEvents
 from salience.training import SaliencyGuidedConfig, TrainConfig, evaluate, fit, save_checkpoint
 
 SUITE = "sgt-text"
@@ -187,7 +187,7 @@ def run_sgt_text(
 ) -> list[SgtTextResult]:
     """Run (or resume) the suite into ``run_dir``; return one result per (training, method).
 
-    ``events`` (the ICA suite's :class:`~salience.experiments.ica.SuiteEvents`) get
+    ``events`` (the ICA suite's :class:`~salience.suites.ica.SuiteEvents`) get
     ``task_started(key, max_epochs)``, ``epoch_done`` and ``task_done`` for each training task
     (method ``none``), and ``task_started(key, 0)`` / ``task_done`` for each evaluation task.
     """
@@ -404,7 +404,7 @@ _SHORT = {"gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", 
 def _plot_aopc(results: list[SgtTextResult], path: Path) -> Path:
     """Grouped bars per method (traditional, saliency guided) for each metric; the paper's Movies
     values as black markers."""
-    from salience.report import plots  # selects the Agg backend before pyplot is used
+    from salience.figures import plots  # selects the Agg backend before pyplot is used
 
     plt, OKABE_ITO = plots.plt, plots.OKABE_ITO
 

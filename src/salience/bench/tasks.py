@@ -28,15 +28,15 @@ import torch
 from safetensors.torch import load as load_weights
 from safetensors.torch import save as save_weights
 
-from salience.data.benchmark import make_benchmark, make_signal_free
-from salience.data.dataset import Dataset, split_dataset
-from salience.data.scaling import MinMaxScaler
-from salience.experiments.bench_profile import (
+from salience.bench.profile import (
     METHOD_BATCH_SIZE,
     METHOD_OPTIONS,
     TSR_SUFFIX,
     BenchProfile,
 )
+from salience.data.benchmark import make_benchmark, make_signal_free
+from salience.data.dataset import Dataset, split_dataset
+from salience.data.scaling import MinMaxScaler
 from salience.explain import attribute, permute_features
 from salience.metrics import ACCURACY_LEVELS, ground_truth_scores, masked_accuracy_area, masked_accuracy_curve
 from salience.models import build_model

@@ -20,7 +20,7 @@ Two baselines, both in the tables (column ``baseline``):
   steps (the LSTM) scores about the same as its own baseline whatever the method: Diff ≈ 0.
 
 Example:
-    >>> from salience.experiments.store import ResultRow
+    >>> from salience.runs.store import ResultRow
     >>> rows = [ResultRow("bench", "Middle_Box", "tcn", "traditional", m, 0, k, v)
     ...         for m, k, v in [("-", "test_accuracy", 1.0), ("gradient", "aup", 0.5),
     ...                         ("gradient", "aur", 0.3), ("random_permutation", "aup", 0.2),
@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from salience._io import write_text_atomic
-from salience.experiments.bench_profile import ALL_METHODS, BENCH_MODELS, TRAINING_RUN, TSR_SUFFIX
-from salience.experiments.published import sgt_table2
-from salience.experiments.store import ResultRow
+from salience.bench.profile import ALL_METHODS, BENCH_MODELS, TRAINING_RUN, TSR_SUFFIX
+from salience.runs.published import sgt_table2
+from salience.runs.store import ResultRow
 
 DIFF_BASELINES = ("random", "random_permutation")
 DEFAULT_BASELINE = "random"

@@ -21,10 +21,10 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 import salience
+from salience._device import resolve_device
 from salience._io import atomic_path, write_text_atomic
 from salience.data.scaling import Standardizer
 from salience.models.registry import build_model
-from salience.training.device import resolve_device
 
 FORMAT = "salience.checkpoint/1"
 WEIGHTS_FILE = "model.safetensors"

@@ -1,7 +1,7 @@
 """Saliency guided training on the time-series benchmark (Ismail, Corrada Bravo & Feizi, NeurIPS 2021).
 
 Two results of the paper's section 5.3, reproduced on our benchmark grid
-(:mod:`salience.experiments.bench`) with ``trainings=("traditional", "sgt")``:
+(:mod:`salience.bench.grid`) with ``trainings=("traditional", "sgt")``:
 
 - **Table 2**: Diff(AUP) and Diff(AUR) (a method's AUP/AUR minus that of the i.i.d. random baseline,
   mean over the datasets) per architecture × method, traditional vs saliency guided, ours beside the
@@ -29,7 +29,7 @@ its methods the six gradient methods):
 - ``paper``: the benchmark's paper sizes (1000 training samples, up to 500 epochs with patience 200,
   stop at 99%), the 10 Box layouts, all four architectures, the six gradient methods.
 
-Saliency guided training uses :data:`~salience.experiments.bench_profile.BENCH_SGT` (k = 50% of the
+Saliency guided training uses :data:`~salience.bench.profile.BENCH_SGT` (k = 50% of the
 cells, absolute-gradient ranking, random values within each feature's range, λ = 1, faithful);
 ``sgt={...}`` overrides its fields. Results go to the run directory's ``results.sqlite`` (the grid's
 rows under suite ``bench``, the profiles under suite ``sgt-timeseries``); running again computes
@@ -58,16 +58,15 @@ import numpy as np
 
 from salience._io import write_text_atomic
 from salience._validation import check_choice
-from salience.data.benchmark import LAYOUTS
-from salience.experiments.bench import DATABASE, BenchEvents, model_dir, plan, run_bench
-from salience.experiments.bench_profile import (
+from salience.bench.grid import DATABASE, BenchEvents, model_dir, plan, run_bench
+from salience.bench.profile import (
     GRADIENT_METHODS,
     TRAINING_RUN,
     BenchProfile,
     resolve_profile,
 )
-from salience.experiments.bench_profile import SUITE as BENCH_SUITE
-from salience.experiments.bench_summary import (
+from salience.bench.profile import SUITE as BENCH_SUITE
+from salience.bench.summary import (
     DEFAULT_BASELINE,
     TRAINING_LABELS,
     _csv,
@@ -76,10 +75,11 @@ from salience.experiments.bench_summary import (
     training_table,
     write_summary,
 )
-from salience.experiments.bench_tasks import data_spec, prepare_data
-from salience.experiments.store import ResultStore, TaskKey
+from salience.bench.tasks import data_spec, prepare_data
+from salience.data.benchmark import LAYOUTS
 from salience.explain import attribute
 from salience.metrics import late_mass_fraction, saliency_over_time
+from salience.runs.store import ResultStore, TaskKey
 from salience.training import load_checkpoint
 
 SUITE = "sgt-timeseries"
@@ -113,7 +113,7 @@ SGT_PROFILES: dict[str, dict[str, Any]] = {
 class SgtTimeseriesResults:
     """What :func:`run_sgt_timeseries` produced.
 
-    ``table``: :func:`~salience.experiments.bench_summary.training_table` rows (Table 2 layout);
+    ``table``: :func:`~salience.bench.summary.training_table` rows (Table 2 layout);
     ``directions``: per model, how many methods' Diff(AUP) SGT raised, ours and the paper's;
     ``profiles``: one dict per (dataset, training) of the LSTM's saliency over time;
     ``counts``: the grid's task statuses; ``files``: what was written.
@@ -173,9 +173,9 @@ def run_sgt_timeseries(
 ) -> SgtTimeseriesResults:
     """Run the grid of suite profile ``profile`` both ways and write the comparison into ``run_dir``.
 
-    ``overrides`` are :class:`~salience.experiments.bench_profile.BenchProfile` settings (e.g.
+    ``overrides`` are :class:`~salience.bench.profile.BenchProfile` settings (e.g.
     ``layouts=["Middle"]``, ``max_epochs=5``, ``sgt={"fraction": 0.3}``). ``workers``, ``scheduler``,
-    ``threads`` and ``events`` are passed to :func:`~salience.experiments.bench.run_bench`.
+    ``threads`` and ``events`` are passed to :func:`~salience.bench.grid.run_bench`.
 
     Writes ``table2.csv``/``table2.json`` (Table 2: ours beside the paper's, both trainings),
     ``saliency_over_time.csv``/``.json`` and ``figures/lstm_profile_<dataset>.png``, plus the
@@ -317,7 +317,7 @@ def _box_steps(mask: np.ndarray | None) -> tuple[int, int]:
 
 def write_outputs(results: SgtTimeseriesResults) -> list[Path]:
     """Write Table 2 (CSV/JSON), the profiles (CSV/JSON) and one profile figure per dataset."""
-    from salience.report.plots import plot_saliency_profiles
+    from salience.figures.plots import plot_saliency_profiles
 
     root = results.run_dir
     written = [

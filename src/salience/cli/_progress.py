@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from salience._console import console
+from salience.cli._console import console
 
 
 class SuiteProgress:
@@ -44,7 +44,7 @@ class SuiteProgress:
         self.progress.__exit__(*exc)
 
     def events(self):
-        from salience.experiments.ica import SuiteEvents
+        from salience.suites.ica import SuiteEvents
 
         def started(key, max_epochs):
             # A training task shows its epochs; an evaluation task (max_epochs 0) its method.
@@ -99,7 +99,7 @@ class GridProgress:
         self.progress.__exit__(*exc)
 
     def events(self) -> Any:
-        from salience.experiments.bench import BenchEvents
+        from salience.bench.grid import BenchEvents
 
         def planned(total: int, todo: int) -> None:
             if total > todo:

@@ -39,14 +39,15 @@ from safetensors.torch import save as save_weights
 from salience._io import write_text_atomic
 from salience._validation import check_positive_int
 from salience._versions import runtime_versions
-from salience.experiments.bench_profile import (
+from salience.bench.executor import After, Job, dask_client, default_workers, run_jobs
+from salience.bench.profile import (
     BASELINE_METHODS,
     SUITE,
     TRAINING_RUN,
     BenchProfile,
     resolve_profile,
 )
-from salience.experiments.bench_tasks import (
+from salience.bench.tasks import (
     ModelSpec,
     SaliencySpec,
     data_spec,
@@ -54,9 +55,8 @@ from salience.experiments.bench_tasks import (
     run_saliency,
     run_training,
 )
-from salience.experiments.executor import After, Job, dask_client, default_workers, run_jobs
-from salience.experiments.store import ResultStore, TaskKey
-from salience.training.checkpoint import load_checkpoint, write_checkpoint
+from salience.models.checkpoint import load_checkpoint, write_checkpoint
+from salience.runs.store import ResultStore, TaskKey
 
 CONFIG_FILE = "config.json"
 DATABASE = "results.sqlite"

@@ -17,11 +17,11 @@ import typer
 from rich.table import Table
 from typer.exceptions import TyperException
 
-from salience._console import console, err_console, split_list
-from salience._progress import SuiteProgress
 from salience._validation import check_choice
-from salience.bench_cli import bench_app
-from salience.sgt_cli import register as register_sgt_commands
+from salience.cli._console import console, err_console, split_list
+from salience.cli._progress import SuiteProgress
+from salience.cli.bench import bench_app
+from salience.cli.reproduce_sgt import register as register_sgt_commands
 
 if TYPE_CHECKING:
     import numpy as np
@@ -85,7 +85,7 @@ def reproduce_ica(
     ] = None,
 ) -> None:
     """Input-cell attention, Table 1: WJac / Euc / Acc beside the published numbers."""
-    from salience.experiments.ica import resolve_profile, run_ica
+    from salience.suites.ica import resolve_profile, run_ica
     from salience.training import resolve_device
 
     settings = resolve_profile(
@@ -120,7 +120,7 @@ def reproduce_fmri(
 ) -> None:
     """On-task/off-task (synthetic fMRI-style) data: where in time the top salient features fall
     (the input-cell attention supplement's Figure 5), LSTM vs input-cell attention."""
-    from salience.experiments.fmri import format_summary, resolve_profile, run_fmri
+    from salience.suites.fmri import format_summary, resolve_profile, run_fmri
     from salience.training import resolve_device
 
     settings = resolve_profile(profile, models=split_list(models), max_epochs=max_epochs)
@@ -609,9 +609,9 @@ def _explain_figures(
     import torch
 
     from salience._io import write_text_atomic
+    from salience.figures import plot_class_heatmaps, plot_saliency_profiles, plot_sample_heatmaps
     from salience.metrics import normalize_saliency, saliency_over_time
     from salience.metrics.temporal import class_mean_saliency
-    from salience.report import plot_class_heatmaps, plot_saliency_profiles, plot_sample_heatmaps
 
     folder.mkdir(parents=True, exist_ok=True)
     features, classes = _feature_names(dataset), _class_names(dataset)

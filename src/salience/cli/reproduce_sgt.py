@@ -1,7 +1,7 @@
 """``salience reproduce sgt-mnist | sgt-text | sgt-timeseries``: saliency guided training's evaluations.
 
 Each command runs (or resumes) its suite into a run directory, prints our numbers beside the paper's
-and leaves CSV/JSON tables, plots and checkpoints there (see ``salience.experiments.sgt_*``).
+and leaves CSV/JSON tables, plots and checkpoints there (see ``salience.suites.sgt_*``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from salience._console import console, split_list
-from salience._progress import GridProgress, SuiteProgress
 from salience._validation import check_choice
+from salience.cli._console import console, split_list
+from salience.cli._progress import GridProgress, SuiteProgress
 
 ProfileOption = Annotated[str, typer.Option(help="quick (minutes on a CPU) or paper (the paper's settings).")]
 SeedOption = Annotated[int, typer.Option(help="Seed of data, initialisation, batches and masks.")]
@@ -56,8 +56,8 @@ def reproduce_sgt_text(
     ] = "faithful",
 ) -> None:
     """Saliency guided training on text: ERASER comprehensiveness / sufficiency (Table 1, Movies)."""
-    from salience.experiments.sgt_text import collect_results, resolve_profile, run_sgt_text, task_count
-    from salience.experiments.sgt_text import write_outputs as write_text_outputs
+    from salience.suites.sgt_text import collect_results, resolve_profile, run_sgt_text, task_count
+    from salience.suites.sgt_text import write_outputs as write_text_outputs
     from salience.training import resolve_device
     from salience.training.saliency_guided import MODES
 
@@ -113,7 +113,7 @@ def reproduce_sgt_mnist(
     ] = "faithful",
 ) -> None:
     """Saliency guided training on MNIST: accuracy drop as top-salient pixels go (Figures 2 and 3)."""
-    from salience.experiments.sgt_mnist import (
+    from salience.suites.sgt_mnist import (
         PAPER_DIRECTION,
         TRAININGS,
         format_summary,
@@ -159,7 +159,7 @@ def reproduce_sgt_timeseries(
     threads: Annotated[int | None, typer.Option(help="Torch threads per task.")] = None,
 ) -> None:
     """Saliency guided training on the benchmark: Diff(AUP)/Diff(AUR) (Table 2), LSTM saliency over time."""
-    from salience.experiments.sgt_timeseries import print_summary, resolve_sgt_profile, run_sgt_timeseries
+    from salience.suites.sgt_timeseries import print_summary, resolve_sgt_profile, run_sgt_timeseries
     from salience.training import resolve_device
 
     overrides = {

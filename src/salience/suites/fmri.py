@@ -51,13 +51,13 @@ from salience.data.fmri import (
     PAPER_SUBJECTS,
     make_task_blocks,
 )
-from salience.experiments.fit_explain import fit_and_explain
-from salience.experiments.ica import SuiteEvents
-from salience.experiments.run_config import apply_overrides, write_run_config
-from salience.experiments.store import ResultStore, TaskKey
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
 from salience.models import MODELS, model_label
+from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.store import ResultStore, TaskKey
+from salience.suites.fit_explain import fit_and_explain
+from salience.suites.ica import SuiteEvents
 from salience.training import TrainConfig
 
 SUITE = "fmri"
@@ -357,7 +357,7 @@ def write_outputs(
     run_dir: str | os.PathLike[str], results: Sequence[FmriResult], profile: FmriProfile, seed: int = 0
 ) -> None:
     """Write table.csv/json (one row per model), results.csv/json (every stored row) and the figures."""
-    from salience.report import plot_bucket_distribution, plot_saliency_profiles
+    from salience.figures import plot_bucket_distribution, plot_saliency_profiles
 
     run_dir = Path(run_dir)
     store = ResultStore(run_dir / "results.sqlite")

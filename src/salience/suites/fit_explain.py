@@ -12,9 +12,9 @@ import torch
 from torch import nn
 
 from salience.data import DatasetSplits, Standardizer
-from salience.experiments.store import TaskKey
 from salience.explain import attribute
 from salience.models import build_model
+from salience.runs.store import TaskKey
 from salience.training import EpochReport, TrainConfig, TrainResult, fit, predict_logits, save_checkpoint
 
 

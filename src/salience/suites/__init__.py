@@ -1,0 +1,1 @@
+"""The paper reproductions, one module per suite (``salience reproduce NAME``)."""
