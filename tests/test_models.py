@@ -8,7 +8,14 @@ import pytest
 import torch
 
 from reference_input_cell import classifier_loop, lstm_cell_loop
-from salience.models import MODELS, RecurrentClassifier, build_model, sequence_models
+from salience.models import (
+    MODELS,
+    RecurrentClassifier,
+    build_model,
+    model_options,
+    register_model,
+    sequence_models,
+)
 
 SMALL = {"hidden_size": 4, "attn_r": 3, "attn_d_a": 5}
 SMALL_ICA = {**SMALL, "r": 3, "d_a": 4}
@@ -278,3 +285,33 @@ def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():
         not torch.equal(a, c)
         for a, c in zip(first.state_dict().values(), other.state_dict().values(), strict=True)
     )
+
+
+def test_model_options_list_what_the_model_takes_with_defaults():
+    # The defaults as documented in RecurrentClassifier and TCNClassifier (written out by hand).
+    recurrent = {
+        "hidden_size": 5, "r": 20, "d_a": 50, "hop_pooling": "flatten", "partial_steps": None,
+        "attn_r": 20, "attn_d_a": 50, "dropout": 0.1,
+    }  # fmt: skip
+    assert model_options("lstm") == recurrent  # input_cell, bidirectional, readout: fixed by the name
+    assert model_options("ica-lstm-partial") == {k: v for k, v in recurrent.items() if k != "partial_steps"}
+    assert model_options("tcn") == {
+        "hidden_size": 5, "levels": 3, "last_channels": 50, "kernel_size": 4, "dropout": 0.1,
+        "conv_init": "normal",
+    }  # fmt: skip
+    for name in MODELS:  # every listed option is accepted, with its default, by build_model
+        assert set(model_options(name)).isdisjoint(MODELS[name].implied)
+    model = build_model("tcn", n_features=3, n_classes=2, **model_options("tcn"))
+    assert model.channels == [5, 5, 50]
+    with pytest.raises(ValueError, match=r"^model: expected one of .*bilstm-text"):
+        model_options("gru")
+
+
+def test_register_model_refuses_an_option_without_default():
+    class NoDefault(torch.nn.Module):
+        def __init__(self, n_features: int, n_classes: int, *, width: int) -> None:
+            super().__init__()
+
+    with pytest.raises(ValueError, match=r"^factory: option 'width' of 'no-default' needs a default"):
+        register_model("no-default", NoDefault, "No default")
+    assert "no-default" not in MODELS

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from salience.data import REAL_ALIASES, REAL_DATASETS, load_real, read_ts
-from salience.data import real as real_module
 
 needs_sktime = pytest.mark.skipif(importlib.util.find_spec("sktime") is None, reason="needs salience[data]")
 
@@ -103,7 +102,7 @@ def test_bad_arguments_name_themselves():
 
 
 def test_missing_sktime_says_which_extra(monkeypatch):
-    monkeypatch.setattr(real_module.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError, match=r"^name: .*install salience\[data\]"):
         load_real("gunpoint")
 

@@ -12,7 +12,16 @@ from torch import nn
 
 from salience.data import TextDataset, Vocabulary, encode_texts
 from salience.explain import token_attributions
-from salience.models import MODELS, TextBiLSTM, build_model, build_text_model, load_text_checkpoint
+from salience.models import (
+    MODELS,
+    TextBiLSTM,
+    build_model,
+    build_text_model,
+    load_checkpoint,
+    load_text_checkpoint,
+    model_options,
+    sequence_models,
+)
 from salience.training import SaliencyGuidedConfig, TrainConfig, fit, save_checkpoint
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -107,17 +116,36 @@ def test_checkpoint_round_trip_with_vocabulary(tmp_path):
     vocab = Vocabulary(["<pad>", "<unk>", *[f"w{i}" for i in range(VOCAB - 2)]])
     path = save_checkpoint(tmp_path / "ckpt", model, metadata={"vocabulary": "vocab.json"})
     vocab.save(path / "vocab.json")
-    loaded = load_text_checkpoint(path)
-    assert isinstance(loaded.model, TextBiLSTM) and not loaded.model.training
-    assert loaded.config["n_features"] == VOCAB and loaded.metadata == {"vocabulary": "vocab.json"}
-    assert loaded.model.summary_dropout.p == 0.1
     tokens, lengths = _batch()
-    torch.testing.assert_close(loaded.model(tokens, lengths), model(tokens, lengths))
+    for load in (load_checkpoint, load_text_checkpoint):  # one loader for every model; the alias too
+        loaded = load(path)
+        assert isinstance(loaded.model, TextBiLSTM) and not loaded.model.training
+        assert loaded.config["n_features"] == VOCAB and loaded.metadata == {"vocabulary": "vocab.json"}
+        assert loaded.standardizer is None
+        assert loaded.model.summary_dropout.p == 0.1
+        torch.testing.assert_close(loaded.model(tokens, lengths), model(tokens, lengths))
     assert Vocabulary.load(path / "vocab.json") == vocab
 
 
-def test_text_model_stays_out_of_the_time_series_registry(tmp_path):
-    assert "bilstm-text" not in MODELS
+def test_text_model_is_in_the_registry(tmp_path):
+    assert MODELS["bilstm-text"].inputs == "tokens" and "bilstm-text" not in sequence_models()
+    assert model_options("bilstm-text") == {
+        "embedding_dim": 64, "hidden_size": 64, "dropout": 0.2, "padding_idx": 0,
+    }  # fmt: skip
+    built = build_model("bilstm-text", n_features=VOCAB, n_classes=3, seed=4, embedding_dim=6, hidden_size=5)
+    torch.manual_seed(4)
+    direct = TextBiLSTM(VOCAB, 3, embedding_dim=6, hidden_size=5)
+    for (name, a), (_, b) in zip(built.state_dict().items(), direct.state_dict().items(), strict=True):
+        torch.testing.assert_close(a, b, msg=name)
+    assert built.config == {
+        "name": "bilstm-text", "n_features": VOCAB, "n_classes": 3,
+        "options": {"embedding_dim": 6, "hidden_size": 5},
+    }  # fmt: skip
+    with pytest.raises(ValueError, match=r"^options: 'bilstm-text' does not take \['n_layers'\]"):
+        build_model("bilstm-text", n_features=VOCAB, n_classes=3, n_layers=2)
+
+
+def test_deprecated_text_aliases_refuse_other_models(tmp_path):
     other = save_checkpoint(tmp_path / "lstm", build_model("lstm", n_features=3, n_classes=2))
     with pytest.raises(ValueError, match=r"^checkpoint: .* does not describe a text model"):
         load_text_checkpoint(other)
@@ -129,8 +157,9 @@ def test_text_model_stays_out_of_the_time_series_registry(tmp_path):
     config = json.loads((path / "config.json").read_text())
     config["model"]["options"]["hidden_size"] = 7
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ValueError, match=r"^checkpoint: .* does not hold this model's weights"):
-        load_text_checkpoint(path)
+    for load in (load_checkpoint, load_text_checkpoint):
+        with pytest.raises(ValueError, match=r"^checkpoint: .* does not match model 'bilstm-text' \(shapes"):
+            load(path)
 
 
 @pytest.mark.parametrize("training", ["traditional", "sgt"])

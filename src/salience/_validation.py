@@ -84,6 +84,19 @@ def check_positive_int(value: object, name: str, *, allow_zero: bool = False) ->
         raise ValueError(f"{name}: expected {expected}, got {value!r}")
 
 
+def check_positive_ints(**values: object) -> None:
+    """Fail unless every keyword's value is an int > 0, naming the first that is not.
+
+    Example:
+        >>> check_positive_ints(n_features=3, n_classes=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: n_classes: expected a positive integer, got 0
+    """
+    for name, value in values.items():
+        check_positive_int(value, name)
+
+
 def check_fraction(value: object, name: str, *, open_high: bool = True) -> None:
     """Fail unless ``value`` is a float in [0, 1) (or [0, 1] with ``open_high=False``)."""
     ok = (

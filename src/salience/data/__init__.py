@@ -23,6 +23,7 @@ from salience.data.images import (
     read_idx,
     sequences_to_images,
 )
+from salience.data.impute import IMPUTE_METHODS, impute_missing
 from salience.data.processes import PROCESSES, irregular_times, sample_process, sample_signal
 from salience.data.real import REAL_ALIASES, REAL_DATASETS, TS_LAYOUT, load_real, read_ts
 from salience.data.scaling import MinMaxScaler, Standardizer
@@ -42,7 +43,7 @@ from salience.data.text import (
     text_splits,
     tokenize,
 )
-from salience.data.user import IMPUTE_METHODS, USER_FORMATS, impute_missing, load_user_data
+from salience.data.user import USER_FORMATS, load_user_data
 
 __all__ = [
     "BOX_ALIASES",

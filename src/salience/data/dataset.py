@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from salience._validation import (
 )
 
 _FORMAT = "salience.dataset/1"
+_Samples = TypeVar("_Samples", bound="LabelledSamples")
 
 
 class LabelledSamples:
@@ -42,8 +43,35 @@ class LabelledSamples:
             return int(self.meta["n_classes"])
         return int(self.y.max()) + 1 if self.n_samples else 0
 
+    _default_name: ClassVar[str] = "dataset"
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name", self._default_name))
+
     def __len__(self) -> int:
         return self.n_samples
+
+    def subset(self: _Samples, indices: np.ndarray | list[int]) -> _Samples:
+        """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept).
+
+        Every field but ``meta`` holds one row per sample (or is None).
+
+        Example:
+            >>> ds = Dataset(np.zeros((4, 3, 2)), np.array([0, 1, 2, 1]))
+            >>> part = ds.subset([1, 3])
+            >>> part.y.tolist(), part.n_classes
+            ([1, 1], 3)
+        """
+        idx = np.asarray(indices, dtype=np.int64)
+        meta = dict(self.meta)
+        meta.setdefault("n_classes", self.n_classes)
+        rows = {
+            f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[idx]
+            for f in fields(self)
+            if f.name != "meta"
+        }
+        return type(self)(**rows, meta=meta)
 
     def _check_meta(self) -> None:
         try:
@@ -108,23 +136,6 @@ class Dataset(LabelledSamples):
     @property
     def n_features(self) -> int:
         return int(self.x.shape[2])
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name", "dataset"))
-
-    def subset(self, indices: np.ndarray | list[int]) -> Dataset:
-        """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept)."""
-        idx = np.asarray(indices, dtype=np.int64)
-        meta = dict(self.meta)
-        meta.setdefault("n_classes", self.n_classes)
-        return Dataset(
-            x=self.x[idx],
-            y=self.y[idx],
-            mask=None if self.mask is None else self.mask[idx],
-            lengths=None if self.lengths is None else self.lengths[idx],
-            meta=meta,
-        )
 
     def with_x(self, x: np.ndarray) -> Dataset:
         """The same dataset with new inputs of the same shape (e.g. after scaling)."""
@@ -207,21 +218,42 @@ def split_dataset(
         >>> len(parts.train), len(parts.validation), len(parts.test)
         (60, 20, 20)
     """
-    n = dataset.n_samples
+    train, val, test_idx = split_indices(
+        dataset.y, test=test, validation=validation, seed=seed, stratify=stratify
+    )
+    return DatasetSplits(
+        train=dataset.subset(train), validation=dataset.subset(val), test=dataset.subset(test_idx)
+    )
+
+
+def split_indices(
+    labels: np.ndarray,
+    *,
+    test: float | int = 0.2,
+    validation: float | int = 0.1,
+    seed: int = 0,
+    stratify: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted (train, validation, test) indices, the partition :func:`~salience.data.split_dataset`
+    and :func:`~salience.data.split_text_dataset` make for the same labels and seed.
+
+    Example:
+        >>> train, val, test = split_indices(np.arange(10) % 2, test=0.2, validation=0.25, seed=0)
+        >>> len(train), len(val), len(test)
+        (6, 2, 2)
+    """
+    y = np.asarray(labels)
+    check_labels(y, "labels", len(y))
+    n = len(y)
     n_test = _count(test, n, "test")
     n_val = _count(validation, n - n_test, "validation")
     if n - n_test - n_val < 1:
         raise ValueError("test/validation: leave at least one training sample")
     rng = np.random.default_rng(seed)
-    order = _stratified_order(dataset.y, rng) if stratify else rng.permutation(n)
+    order = _stratified_order(y, rng) if stratify else rng.permutation(n)
     # Interleaved class order: taking any prefix keeps the class proportions.
     test_idx, rest = order[:n_test], order[n_test:]
-    val_idx, train_idx = rest[:n_val], rest[n_val:]
-    return DatasetSplits(
-        train=dataset.subset(np.sort(train_idx)),
-        validation=dataset.subset(np.sort(val_idx)),
-        test=dataset.subset(np.sort(test_idx)),
-    )
+    return np.sort(rest[n_val:]), np.sort(rest[:n_val]), np.sort(test_idx)
 
 
 def _count(value: float | int, total: int, name: str) -> int:

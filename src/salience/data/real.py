@@ -21,7 +21,6 @@ Decisions:
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from salience._validation import check_choice
+from salience.data._install import package_dir
 from salience.data.dataset import Dataset
-from salience.data.user import IMPUTE_METHODS, impute_missing
+from salience.data.impute import IMPUTE_METHODS, impute_missing
 
 REAL_DATASETS: tuple[str, ...] = (
     "acsf1",
@@ -208,14 +208,7 @@ def _resolve(name: str) -> str:
 
 def _sktime_data_dir() -> Path:
     """sktime's ``datasets/data`` folder, found without importing sktime."""
-    spec = importlib.util.find_spec("sktime")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
-        raise ModuleNotFoundError(
-            "name: the UCR/UEA datasets ship in the sktime package, which is not installed; "
-            "install salience[data] (pip install 'salience[data]')"
-        )
-    return Path(locations[0]) / "datasets" / "data"
+    return package_dir("sktime", "name", "the UCR/UEA datasets ship") / "datasets" / "data"
 
 
 def _read_header(lines: list[str], source: Path) -> tuple[dict[str, Any], int]:

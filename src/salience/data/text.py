@@ -28,13 +28,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from salience._io import write_text_atomic
 from salience._validation import check_choice, check_labels, check_ndim, check_positive_int
-from salience.data.dataset import LabelledSamples, _count, _stratified_order
+from salience.data.dataset import LabelledSamples, split_indices
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
@@ -209,6 +209,8 @@ class TextDataset(LabelledSamples):
         (2, 3, 2)
     """
 
+    _default_name: ClassVar[str] = "text"
+
     x: np.ndarray
     y: np.ndarray
     lengths: np.ndarray
@@ -255,16 +257,6 @@ class TextDataset(LabelledSamples):
         size = self.meta.get("vocab_size")
         return None if size is None else int(size)
 
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name", "text"))
-
-    def subset(self, indices: np.ndarray | list[int]) -> TextDataset:
-        """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept)."""
-        idx = np.asarray(indices, dtype=np.int64)
-        meta = dict(self.meta)
-        meta.setdefault("n_classes", self.n_classes)
-        return TextDataset(x=self.x[idx], y=self.y[idx], lengths=self.lengths[idx], meta=meta)
 
 
 @dataclass(frozen=True)
@@ -312,35 +304,6 @@ def encode_texts(
     classes = n_classes if n_classes is not None else (int(y.max()) + 1 if y.size else 0)
     meta = {"name": name, "n_classes": classes, "vocab_size": len(vocab), "max_length": max_length}
     return TextDataset(x=x, y=y.astype(np.int64), lengths=lengths, meta=meta)
-
-
-def split_indices(
-    labels: np.ndarray,
-    *,
-    test: float | int = 0.2,
-    validation: float | int = 0.1,
-    seed: int = 0,
-    stratify: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted (train, validation, test) indices, drawn exactly as :func:`~salience.data.split_dataset`
-    draws them for the same labels and seed.
-
-    Example:
-        >>> train, val, test = split_indices(np.arange(10) % 2, test=0.2, validation=0.25, seed=0)
-        >>> len(train), len(val), len(test)
-        (6, 2, 2)
-    """
-    y = np.asarray(labels)
-    check_labels(y, "labels", len(y))
-    n = len(y)
-    n_test = _count(test, n, "test")
-    n_val = _count(validation, n - n_test, "validation")
-    if n - n_test - n_val < 1:
-        raise ValueError("test/validation: leave at least one training sample")
-    rng = np.random.default_rng(seed)
-    order = _stratified_order(y, rng) if stratify else rng.permutation(n)
-    test_idx, rest = order[:n_test], order[n_test:]
-    return np.sort(rest[n_val:]), np.sort(rest[:n_val]), np.sort(test_idx)
 
 
 def split_text_dataset(

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from salience._validation import as_lengths, check_choice, check_ndim, check_positive_int
+from salience._validation import as_lengths, check_choice, check_ndim, check_positive_ints
 from salience.models.heads import READOUTS, SelfAttentionPooling, TemporalPooling
 from salience.models.input_cell import POOLINGS, InputCellAttention
 
@@ -56,9 +56,7 @@ class RecurrentClassifier(nn.Module):
         dropout: float = 0.1,
     ) -> None:
         super().__init__()
-        check_positive_int(n_features, "n_features")
-        check_positive_int(n_classes, "n_classes")
-        check_positive_int(hidden_size, "hidden_size")
+        check_positive_ints(n_features=n_features, n_classes=n_classes, hidden_size=hidden_size)
         check_choice(readout, "readout", READOUTS)
         check_choice(hop_pooling, "hop_pooling", POOLINGS)
         self.n_features, self.n_classes = n_features, n_classes

@@ -27,7 +27,7 @@ from salience._validation import (
     check_choice,
     check_fraction,
     check_ndim,
-    check_positive_int,
+    check_positive_ints,
 )
 from salience.models.heads import TemporalPooling, valid_steps
 
@@ -134,15 +134,10 @@ class TCNClassifier(nn.Module):
         conv_init: str = "normal",
     ) -> None:
         super().__init__()
-        for value, name in [
-            (n_features, "n_features"),
-            (n_classes, "n_classes"),
-            (hidden_size, "hidden_size"),
-            (levels, "levels"),
-            (last_channels, "last_channels"),
-            (kernel_size, "kernel_size"),
-        ]:
-            check_positive_int(value, name)
+        check_positive_ints(
+            n_features=n_features, n_classes=n_classes, hidden_size=hidden_size, levels=levels,
+            last_channels=last_channels, kernel_size=kernel_size,
+        )  # fmt: skip
         check_fraction(dropout, "dropout")
         check_choice(conv_init, "conv_init", CONV_INITS)
         self.n_features, self.n_classes, self.kernel_size = n_features, n_classes, kernel_size

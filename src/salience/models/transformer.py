@@ -36,6 +36,7 @@ from salience._validation import (
     check_fraction,
     check_ndim,
     check_positive_int,
+    check_positive_ints,
 )
 from salience.models.heads import TemporalPooling, valid_steps
 
@@ -195,14 +196,9 @@ class TransformerClassifier(nn.Module):
         positional: str = "benchmark",
     ) -> None:
         super().__init__()
-        for value, name in [
-            (n_features, "n_features"),
-            (n_classes, "n_classes"),
-            (n_layers, "n_layers"),
-            (n_heads, "n_heads"),
-            (d_ff, "d_ff"),
-        ]:
-            check_positive_int(value, name)
+        check_positive_ints(
+            n_features=n_features, n_classes=n_classes, n_layers=n_layers, n_heads=n_heads, d_ff=d_ff
+        )
         if n_features < 2:
             raise ValueError(
                 "n_features: expected at least 2 (the norm divides by the unbiased std over features), "

@@ -4,6 +4,7 @@ prediction and evaluation, safetensors checkpoints, and device selection."""
 
 from salience._device import resolve_device
 from salience.models.checkpoint import Checkpoint, load_checkpoint, save_checkpoint, write_checkpoint
+from salience.training.evaluation import evaluate, predict_logits
 from salience.training.masking import lowest_k, mask_images, mask_time_series, mask_tokens
 from salience.training.saliency_guided import (
     SaliencyGuidedConfig,
@@ -12,14 +13,7 @@ from salience.training.saliency_guided import (
     kl_divergence,
     saliency_guided_loss,
 )
-from salience.training.trainer import (
-    EpochReport,
-    TrainConfig,
-    TrainResult,
-    evaluate,
-    fit,
-    predict_logits,
-)
+from salience.training.trainer import EpochReport, TrainConfig, TrainResult, fit
 
 __all__ = [
     "Checkpoint",
