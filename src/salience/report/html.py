@@ -33,7 +33,16 @@ from typing import Any
 from salience._io import atomic_path
 from salience.report.assets import CSS, SCRIPT
 from salience.report.tables import _e, _render_table
-from salience.runs.reader import STORE_FILE, RunFigure, RunFile, RunTable, RunView, TaskStatus, read_run
+from salience.runs.reader import (
+    CONFIG_FILE,
+    STORE_FILE,
+    RunFigure,
+    RunFile,
+    RunTable,
+    RunView,
+    TaskStatus,
+    read_run,
+)
 from salience.runs.store import TaskKey
 
 REPORT_FILE = "report.html"
@@ -132,7 +141,7 @@ def _render_facts(view: RunView) -> str:
     facts += [("seed", config.get("seed")), ("device", config.get("device"))]
     date = config.get("date") or (status.last if status else None)
     if not date:
-        mtime = (view.root / "config.json").stat().st_mtime
+        mtime = (view.root / CONFIG_FILE).stat().st_mtime
         date = datetime.fromtimestamp(mtime, timezone.utc).isoformat(timespec="seconds")
     facts.append(("date", date))
     items = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in facts if v is not None)
