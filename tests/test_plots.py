@@ -10,7 +10,7 @@ import torch
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from matplotlib.image import AxesImage
-from matplotlib.patches import Rectangle, StepPatch
+from matplotlib.patches import Rectangle
 
 from salience.figures import (
     DIVERGING_CMAP,
@@ -18,15 +18,12 @@ from salience.figures import (
     MAX_TICK_LABELS,
     OKABE_ITO,
     SALIENCY_CMAP,
+    curves,
+    heatmaps,
     plot_bucket_distribution,
     plot_class_heatmaps,
-    plot_gradient_distribution,
-    plot_masked_accuracy,
-    plot_moving_box_curves,
-    plot_precision_recall,
     plot_saliency_profiles,
     plot_sample_heatmaps,
-    plots,
     style,
 )
 
@@ -37,13 +34,15 @@ PALETTE = [colour.lower() for colour in OKABE_ITO]  # as matplotlib's to_hex wri
 def saved(monkeypatch):
     """Record every figure the plotting functions save (the real ``_save`` still writes the PNG)."""
     figures: list[plt.Figure] = []
-    original = plots._save
 
-    def record(fig, path):
-        figures.append(fig)
-        return original(fig, path)
+    for module in (curves, heatmaps):
+        original = module._save
 
-    monkeypatch.setattr(plots, "_save", record)
+        def record(fig, path, original=original):
+            figures.append(fig)
+            return original(fig, path)
+
+        monkeypatch.setattr(module, "_save", record)
     return figures
 
 
@@ -227,157 +226,7 @@ def test_saliency_profiles_reject_bad_input(tmp_path, profiles, box_steps, messa
         plot_saliency_profiles(profiles, tmp_path / "p.png", box_steps=box_steps)
 
 
-# --- moving box -------------------------------------------------------------------------------------
-
-
-def test_moving_box_curves_plot_each_model_against_the_box_start(saved, tmp_path):
-    scores = {"LSTM": [0.1, 0.3, 0.6], "Bi-LSTM": [0.2, 0.2, 0.3], "LSTM+in.cell": [0.5, 0.5, 0.6]}
-    _assert_png(plot_moving_box_curves([0, 20, 40], scores, metric="WJac", path=tmp_path / "m.png"))
-    (ax,) = saved[0].axes
-    assert [line.get_label() for line in ax.lines] == list(scores)
-    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0, 20, 40])
-    np.testing.assert_allclose(ax.lines[2].get_ydata(), [0.5, 0.5, 0.6])
-    assert len({line.get_marker() for line in ax.lines}) == 3  # shapes tell series apart without colour
-    assert "Jaccard" in ax.get_ylabel() and ax.get_xlabel() == "start step of the informative box"
-
-
-def test_moving_box_curves_label_the_euclidean_metric(saved, tmp_path):
-    plot_moving_box_curves([0, 10], {"LSTM": [1.0, 2.0]}, metric="Euc", path=tmp_path / "m.png")
-    assert "Euclidean" in saved[0].axes[0].get_ylabel()
-
-
-@pytest.mark.parametrize(
-    ("starts", "scores", "metric", "message"),
-    [
-        ([0, 10], {"a": [1, 2]}, "AUP", "^metric: expected one of WJac, Euc; got 'AUP'"),
-        ([0, 10], {"a": [1, 2, 3]}, "WJac", r"^scores\['a'\]: expected 2 values, got 3"),
-        ([10, 0], {"a": [1, 2]}, "WJac", "^box_starts: expected strictly increasing"),
-        ([0, 10], [1, 2], "WJac", "^scores: expected a dict from label to values"),
-    ],
-)
-def test_moving_box_curves_reject_bad_input(tmp_path, starts, scores, metric, message):
-    error = TypeError if not isinstance(scores, dict) else ValueError
-    with pytest.raises(error, match=message):
-        plot_moving_box_curves(starts, scores, metric=metric, path=tmp_path / "m.png")
-
-
-# --- precision / recall and masked accuracy ---------------------------------------------------------
-
-
-def test_precision_recall_draws_both_curves_per_level_and_against_each_other(saved, tmp_path):
-    levels = (0.2, 0.5, 0.8)
-    curves = {
-        "IG": (torch.tensor([0.9, 0.7, 0.5]), [0.2, 0.5, 0.8]),
-        "Grad": ([0.6, 0.5, np.nan], [0.1, 0.2, 0.3]),
-    }
-    _assert_png(plot_precision_recall(curves, levels=levels, path=tmp_path / "pr.png"))
-    axes = saved[0].axes
-    assert len(axes) == 3 and all(len(ax.lines) == 2 for ax in axes)
-    np.testing.assert_allclose(axes[0].lines[0].get_xdata(), [20, 50, 80])
-    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), [0.9, 0.7, 0.5])
-    np.testing.assert_allclose(axes[1].lines[1].get_ydata(), [0.1, 0.2, 0.3])
-    np.testing.assert_allclose(axes[2].lines[0].get_xdata(), [0.2, 0.5, 0.8])  # recall on x
-    assert [ax.get_ylabel() for ax in axes] == ["precision", "recall", "precision"]
-
-
-@pytest.mark.parametrize(
-    ("curves", "levels", "error", "message"),
-    [
-        (
-            {"IG": [0.1, 0.2, 0.3]},
-            (0.1, 0.2),
-            TypeError,
-            r"^curves\['IG'\]: expected a \(precision, recall\) pair",
-        ),
-        ({"IG": ([0.1], [0.2])}, (0.1, 0.2), ValueError, r"^curves\['IG'\] precision: expected 2 values"),
-        ({"IG": ([0.1, 0.2], [0.2, 0.3])}, (0.5, 0.2), ValueError, "^levels: expected strictly increasing"),
-        ({"IG": ([0.1, 0.2], [0.2, 0.3])}, (0.5, 2.0), ValueError, r"^levels: .*in \[0, 1\]"),
-    ],
-)
-def test_precision_recall_reject_bad_input(tmp_path, curves, levels, error, message):
-    with pytest.raises(error, match=message):
-        plot_precision_recall(curves, levels=levels, path=tmp_path / "pr.png")
-
-
-def test_masked_accuracy_draws_percentages_and_dashed_random_baselines(saved, tmp_path):
-    levels = [0.0, 0.5, 1.0]
-    curves = {"traditional": [0.9, 0.6, 0.5], "saliency guided": [0.9, 0.4, 0.5]}
-    random = {"saliency guided": [0.9, 0.8, 0.5]}
-    _assert_png(plot_masked_accuracy(levels, curves, random=random, path=tmp_path / "a.png"))
-    (ax,) = saved[0].axes
-    assert [line.get_label() for line in ax.lines] == [*curves, "saliency guided (random)"]
-    np.testing.assert_allclose(ax.lines[0].get_xdata(), [0, 50, 100])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), [90, 60, 50])
-    dashed = ax.lines[2]
-    assert dashed.get_linestyle() == "--"
-    assert to_hex(dashed.get_color()) == to_hex(ax.lines[1].get_color()) == PALETTE[1]
-
-
-def test_masked_accuracy_draws_a_single_random_baseline_in_black(saved, tmp_path):
-    plot_masked_accuracy([0.0, 1.0], {"IG": [1.0, 0.5]}, random=[1.0, 0.6], path=tmp_path / "a.png")
-    line = saved[0].axes[0].lines[-1]
-    assert line.get_label() == "random saliency" and to_hex(line.get_color()) == "#000000"
-
-
-@pytest.mark.parametrize(
-    ("curves", "random", "message"),
-    [
-        ({"IG": [1.0, 50.0]}, None, r"^curves: expected accuracies in \[0, 1\]"),
-        ({"IG": [1.0, 0.5]}, [1.0, 1.5], r"^random: expected accuracies in \[0, 1\]"),
-        ({"IG": [1.0, 0.5]}, [1.0], "^random: expected 2 values, got 1"),
-        ({}, None, "^curves: expected at least one labelled series"),
-    ],
-)
-def test_masked_accuracy_reject_bad_input(tmp_path, curves, random, message):
-    with pytest.raises(ValueError, match=message):
-        plot_masked_accuracy([0.0, 1.0], curves, random=random, path=tmp_path / "a.png")
-
-
-# --- distributions ----------------------------------------------------------------------------------
-
-
-def test_gradient_distribution_histograms_are_fractions_on_shared_log_bins(saved, tmp_path):
-    values = {
-        "traditional": np.array([-1.0, 0.1, 0.01, 10.0]),
-        "saliency guided": torch.tensor([0.0, 0.0, 1.0, 0.1]),
-    }
-    _assert_png(plot_gradient_distribution(values, bins=6, path=tmp_path / "g.png"))
-    (ax,) = saved[0].axes
-    steps = [p for p in ax.patches if isinstance(p, StepPatch)]
-    assert len(steps) == 2
-    np.testing.assert_array_equal(steps[0].get_data().edges, steps[1].get_data().edges)  # shared bins
-    np.testing.assert_allclose(steps[0].get_data().edges[[0, -1]], [0.01, 10.0])
-    assert steps[0].get_data().values.sum() == pytest.approx(1.0)
-    assert steps[1].get_data().values.sum() == pytest.approx(0.5)  # the two zeros are off a log axis
-    assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "traditional",
-        "saliency guided (50% zeros)",
-    ]
-
-
-def test_gradient_distribution_linear_axes_count_every_value(saved, tmp_path):
-    plot_gradient_distribution(
-        {"a": np.array([0.0, 0.5, 1.0, -1.0])}, log=False, bins=2, path=tmp_path / "g.png"
-    )
-    (ax,) = saved[0].axes
-    (step,) = [p for p in ax.patches if isinstance(p, StepPatch)]
-    np.testing.assert_allclose(step.get_data().values, [0.25, 0.75])
-    assert ax.get_xscale() == "linear"
-
-
-@pytest.mark.parametrize(
-    ("values", "kwargs", "message"),
-    [
-        ({}, {}, "^values: expected at least one labelled series"),
-        ({"a": np.zeros(4)}, {}, "^values: expected some non-zero values"),
-        ({"a": np.array([np.nan])}, {}, r"^values\['a'\]: expected at least one value that is not NaN"),
-        ({"a": np.ones(3)}, {"bins": 0}, "^bins: expected a positive integer"),
-    ],
-)
-def test_gradient_distribution_reject_bad_input(tmp_path, values, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        plot_gradient_distribution(values, path=tmp_path / "g.png", **kwargs)
+# --- time buckets ---------------------------------------------------------------------------------
 
 
 def test_bucket_distribution_draws_grouped_bars_with_the_shares(saved, tmp_path):

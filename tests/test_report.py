@@ -1,4 +1,4 @@
-"""The HTML report of a run directory (salience.report.html) and `salience report`."""
+"""The HTML report of a run directory (salience.report) and `salience report`."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
 
 
 def make_run_dir(root: Path) -> Path:
-    """A run directory as a suite leaves it: config, a table with paper columns, figures, a store."""
+    """A run directory as a suite leaves it: config (with the suite's title and table titles), a table
+    with paper columns, figures with captions, a store."""
     run = root / "run"
     (run / "figures").mkdir(parents=True)
     config = {
@@ -45,6 +46,8 @@ def make_run_dir(root: Path) -> Path:
         "seed": 7,
         "device": "cpu",
         "versions": {"salience": "0.1.0", "torch": "2.x"},
+        "title": "Input-cell attention: Table 1",
+        "tables": {"table": "Results"},
     }
     (run / "config.json").write_text(json.dumps(config))
     (run / "table.csv").write_text(
@@ -59,7 +62,11 @@ def make_run_dir(root: Path) -> Path:
     (run / "extra.json").write_text(json.dumps([{"step": 0, "saliency": 0.5}, {"step": 1, "saliency": 0.25}]))
     (run / "figures" / "heatmap_middle_lstm.png").write_bytes(tiny_png())
     (run / "figures" / "custom.png").write_bytes(tiny_png(6, 2))
-    (run / "figures" / "captions.json").write_text(json.dumps({"custom.png": "A <custom> caption"}))
+    captions = {
+        "custom.png": "A <custom> caption",
+        "heatmap_middle_lstm.png": "Class-mean saliency heatmap: middle lstm",
+    }
+    (run / "figures" / "captions.json").write_text(json.dumps(captions))
     store = ResultStore(run / "results.sqlite")
     for i, model in enumerate(["lstm", "ica-lstm"]):
         store.put(TaskKey("ica", "middle", model, "traditional", "gradient", 0), {"wjac": 0.1 * i})
@@ -103,6 +110,41 @@ def test_report_shows_header_tables_figures_status_and_config(run_dir: Path) -> 
     assert "lstm, ica-lstm" in text and '{"r": 20}' in text and "torch 2.x" in text
     # a JSON table without a CSV twin is shown; the raw store rows are not
     assert "extra.json" in text and "results.csv ·" not in text
+
+
+def test_report_titles_come_from_the_run_directory(run_dir: Path) -> None:
+    page = render_report(run_dir)
+    assert "<h1>Input-cell attention: Table 1</h1>" in page
+    assert re.search(r"<h3>Results <span", page)  # config.json["tables"]["table"]
+    assert re.search(r"<h3>Extra <span", page)  # undeclared: from the file stem
+    settings = page.split('id="configuration"')[1]
+    assert "Input-cell attention" not in settings and '"table"' not in settings  # not shown as settings
+
+
+def test_report_of_an_older_run_dir_falls_back_to_names(tmp_path: Path) -> None:
+    """No title, table titles or captions declared (a run directory from before they were written)."""
+    run = tmp_path / "old"
+    (run / "figures").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"suite": "new-suite"}))
+    (run / "top_features.csv").write_text("feature,share\na,0.5\n")
+    (run / "figures" / "lstm_profile_rare_time.png").write_bytes(tiny_png())
+    page = render_report(run)
+    text = " ".join(_text(page).split())
+    assert "<h1>new-suite</h1>" in page and "<title>new-suite: old</title>" in page
+    assert "Top features top_features.csv · 1 rows" in text
+    assert "Lstm profile rare time figures/lstm_profile_rare_time.png" in text
+    (run / "config.json").unlink()
+    (run / "config.json").write_text(json.dumps({"profile": "quick"}))
+    assert "<h1>run</h1>" in render_report(run)  # no suite name either
+
+
+def test_report_of_an_unreadable_store_says_so(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"suite": "ica"}))
+    (run / "results.sqlite").write_bytes(b"not a database, just text" * 100)
+    page = render_report(run)
+    assert 'id="status"' in page and "holds no tasks yet (or could not be read)" in page
 
 
 def test_report_escapes_text_and_requests_nothing_external(run_dir: Path) -> None:

@@ -1,6 +1,27 @@
-"""Figures: every plot of the library in one colour-blind-safe style (arrays in, image files out)."""
+"""Figures: every plot of the library in one colour-blind-safe style (arrays in, PNG files out).
 
-from salience.figures.plots import (
+Grouped by kind:
+
+- :mod:`salience.figures.theme`: palette, colour maps, rcParams (:func:`style`), the atomic PNG
+  writer and the input checks every plot shares;
+- :mod:`salience.figures.heatmaps`: saliency heatmaps per sample and per class (time on x,
+  features on y);
+- :mod:`salience.figures.curves`: line and bar charts (saliency over time, the share of top-salient
+  cells per time bucket); curves such as accuracy against removed inputs belong here too.
+
+A figure of a new kind (e.g. saliency maps drawn as images) gets its own module here, re-exported
+below. Importing the package selects matplotlib's non-interactive ``Agg`` backend.
+
+Example:
+    >>> import numpy as np, pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "profile.png"
+    >>> plot_saliency_profiles({"LSTM": np.linspace(0, 1, 10)}, out) == out
+    True
+"""
+
+from salience.figures.curves import plot_bucket_distribution, plot_saliency_profiles
+from salience.figures.heatmaps import plot_class_heatmaps, plot_sample_heatmaps
+from salience.figures.theme import (
     DIVERGING_CMAP,
     INPUT_CMAP,
     MARKERS,
@@ -8,14 +29,6 @@ from salience.figures.plots import (
     OKABE_ITO,
     SALIENCY_CMAP,
     STYLE,
-    plot_bucket_distribution,
-    plot_class_heatmaps,
-    plot_gradient_distribution,
-    plot_masked_accuracy,
-    plot_moving_box_curves,
-    plot_precision_recall,
-    plot_saliency_profiles,
-    plot_sample_heatmaps,
     style,
 )
 
@@ -29,10 +42,6 @@ __all__ = [
     "STYLE",
     "plot_bucket_distribution",
     "plot_class_heatmaps",
-    "plot_gradient_distribution",
-    "plot_masked_accuracy",
-    "plot_moving_box_curves",
-    "plot_precision_recall",
     "plot_saliency_profiles",
     "plot_sample_heatmaps",
     "style",

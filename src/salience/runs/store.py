@@ -168,6 +168,14 @@ class ResultStore:
         rows = self._select(f"SELECT {columns} FROM task_log", suite, f"ORDER BY {_KEY_COLUMNS}")
         return [TaskRecord(*row) for row in rows]
 
+    def status_counts(self) -> tuple[dict[str, int], int, str | None]:
+        """(logged tasks per status, stored values, when the last task was logged) of every suite."""
+        with self._connect() as db:
+            counts = dict(db.execute("SELECT status, COUNT(*) FROM task_log GROUP BY status ORDER BY status"))
+            (n_values,) = db.execute("SELECT COUNT(*) FROM results").fetchone()
+            (last,) = db.execute("SELECT MAX(recorded_at) FROM task_log").fetchone()
+        return counts, int(n_values), last
+
     def done_keys(self, suite: str | None = None) -> set[TaskKey]:
         """The tasks that have result rows."""
         return {TaskKey(*row) for row in self._select(f"SELECT DISTINCT {_KEY_COLUMNS} FROM results", suite)}

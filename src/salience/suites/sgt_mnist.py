@@ -524,7 +524,7 @@ def _plot_accuracy_drop(results: SgtMnistResults, path: Path) -> Path:
     """Figure 3: accuracy against % of pixels removed, one panel per method, traditional vs SGT, with
     each training's random ranking dashed."""
     plt = _pyplot()
-    from salience.figures.plots import OKABE_ITO
+    from salience.figures import OKABE_ITO
 
     methods = [m for m in dict.fromkeys(c.method for c in results.curves) if m != "random"]
     if not methods:
@@ -565,7 +565,7 @@ def _plot_saliency_maps(gradients: dict[str, Path], n_digits: int, path: Path) -
     from salience.metrics import saliency_histogram
 
     plt = _pyplot()
-    from salience.figures.plots import OKABE_ITO
+    from salience.figures import OKABE_ITO
 
     loaded = {}
     for training, source in gradients.items():
@@ -613,9 +613,9 @@ def _plot_saliency_maps(gradients: dict[str, Path], n_digits: int, path: Path) -
 
 
 def _pyplot() -> Any:
-    from salience.figures import plots  # selects the Agg backend before pyplot is used
+    from salience.figures.theme import plt  # importing figures selects the Agg backend first
 
-    return plots.plt
+    return plt
 
 
 def _save_figure(fig: Any, path: Path) -> Path:

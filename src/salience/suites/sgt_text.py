@@ -404,9 +404,7 @@ _SHORT = {"gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", 
 def _plot_aopc(results: list[SgtTextResult], path: Path) -> Path:
     """Grouped bars per method (traditional, saliency guided) for each metric; the paper's Movies
     values as black markers."""
-    from salience.figures import plots  # selects the Agg backend before pyplot is used
-
-    plt, OKABE_ITO = plots.plt, plots.OKABE_ITO
+    from salience.figures.theme import OKABE_ITO, plt  # importing figures selects the Agg backend first
 
     methods = [m for m in METHODS if any(r.method == m for r in results)]
     by_key = {(r.training, r.method): r for r in results}

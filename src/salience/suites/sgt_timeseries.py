@@ -317,7 +317,7 @@ def _box_steps(mask: np.ndarray | None) -> tuple[int, int]:
 
 def write_outputs(results: SgtTimeseriesResults) -> list[Path]:
     """Write Table 2 (CSV/JSON), the profiles (CSV/JSON) and one profile figure per dataset."""
-    from salience.figures.plots import plot_saliency_profiles
+    from salience.figures import plot_saliency_profiles
 
     root = results.run_dir
     written = [
