@@ -72,19 +72,6 @@ ALL_METHODS = GRADIENT_METHODS + PERTURBATION_METHODS + BASELINE_METHODS
 TSR_SUFFIX = "+tsr"
 """Append to a method name (``gradient+tsr``) to score it with Temporal Saliency Rescaling."""
 
-#: captum options per method, as the benchmark set them (original-behaviour.md §2.7): random
-#: U[0, 1) baselines where the benchmark drew them (its inputs are min-max scaled to [0, 1]).
-METHOD_OPTIONS: dict[str, dict[str, Any]] = {
-    "integrated_gradients": {"baselines": "uniform"},
-    "deeplift": {"baselines": "uniform"},
-    "gradient_shap": {"baselines": "uniform"},
-    "deeplift_shap": {"baselines": "uniform"},
-    "shapley_sampling": {"baselines": "uniform"},
-    "occlusion": {"baselines": "uniform"},
-}
-#: Feature permutation shuffles each time step across the samples of a batch; the benchmark's
-#: batches held 10 samples.
-METHOD_BATCH_SIZE = {"feature_permutation": 10}
 #: Saliency guided training's settings for the benchmark (see the module docstring).
 BENCH_SGT = SaliencyGuidedConfig(
     fraction=0.5, lam=1.0, rank="absolute", mode="faithful", fill="feature_range"

@@ -28,16 +28,11 @@ import torch
 from safetensors.torch import load as load_weights
 from safetensors.torch import save as save_weights
 
-from salience.bench.profile import (
-    METHOD_BATCH_SIZE,
-    METHOD_OPTIONS,
-    TSR_SUFFIX,
-    BenchProfile,
-)
+from salience.bench.profile import TSR_SUFFIX, BenchProfile
 from salience.data.benchmark import make_benchmark, make_signal_free
 from salience.data.dataset import Dataset, split_dataset
 from salience.data.scaling import MinMaxScaler
-from salience.explain import attribute, permute_features
+from salience.explain import attribute, method_preset, permute_features
 from salience.metrics import ACCURACY_LEVELS, ground_truth_scores, masked_accuracy_area, masked_accuracy_curve
 from salience.models import build_model
 from salience.training import TrainConfig, fit, predict_logits
@@ -297,7 +292,8 @@ def saliency_maps(model: torch.nn.Module, prepared: PreparedData, spec: Saliency
         return permute_features(saliency_maps(model, prepared, source), seed=seed)
     tsr = method.endswith(TSR_SUFFIX)
     base = method.removesuffix(TSR_SUFFIX)
-    options: dict[str, Any] = dict(METHOD_OPTIONS.get(base, {}))
+    options = method_preset(base, "benchmark")  # the benchmark's settings (original-behaviour.md §2.7)
+    batch_size = options.pop("batch_size", spec.batch_size)
     if tsr:
         options["tsr"] = True
     return attribute(
@@ -305,7 +301,7 @@ def saliency_maps(model: torch.nn.Module, prepared: PreparedData, spec: Saliency
         prepared.test.x,
         y=prepared.test.y,
         method=base,
-        batch_size=METHOD_BATCH_SIZE.get(base, spec.batch_size),
+        batch_size=batch_size,
         seed=seed,
         **options,
     )

@@ -83,14 +83,8 @@ def masked_accuracy_curve(
     if scale is not None and not callable(scale):
         raise TypeError(f"scale: expected a callable or None, got {type(scale).__name__}")
     check_positive_int(batch_size, "batch_size")
-    x = _as_float_inputs(x_raw, "x_raw")
+    x, labels = _checked_samples(x_raw, "x_raw", y, saliency)
     n_samples = int(x.shape[0])
-    if n_samples == 0:
-        raise ValueError("x_raw: expected at least one sample, got none")
-    check_labels(y, "y", n_samples)
-    labels = as_tensor(y, "y").to(torch.int64).cpu()
-    check_ndim(saliency, "saliency", 3, _LAYOUT)
-    check_same_shape(saliency, "saliency", x, "x_raw")
     fill = _replacement(replacement, x)
     level_values = _check_levels(levels, "levels", include_low=True)
 
@@ -170,6 +164,22 @@ def _hidden_counts(ranking: _MassRanking, levels: torch.Tensor) -> torch.Tensor:
         counts[interior.to(device)] = ranking.selection_sizes(levels[interior])
     counts[(levels == 1).to(device)] = ranking.n_valid
     return counts
+
+
+def _checked_samples(
+    x: ArrayLike, name: str, y: ArrayLike, saliency: ArrayLike
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inputs ``x`` (N ≥ 1, T, F) as a float tensor and ``y`` as int64 CPU labels; ``saliency`` of x's
+    shape. Shared by the accuracy-drop curves."""
+    inputs = _as_float_inputs(x, name)
+    n_samples = int(inputs.shape[0])
+    if n_samples == 0:
+        raise ValueError(f"{name}: expected at least one sample, got none")
+    check_labels(y, "y", n_samples)
+    labels = as_tensor(y, "y").to(torch.int64).cpu()
+    check_ndim(saliency, "saliency", 3, _LAYOUT)
+    check_same_shape(saliency, "saliency", inputs, name)
+    return inputs, labels
 
 
 def _as_float_inputs(value: object, name: str) -> torch.Tensor:

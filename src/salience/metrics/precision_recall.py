@@ -57,13 +57,8 @@ _AREA_PREFIX = {"cell": "", "time": "time_", "feature": "feature_"}
 
 
 def weighted_precision_recall(
-    saliency: ArrayLike,
-    mask: ArrayLike,
-    levels: Sequence[float] = MASS_LEVELS,
-    lengths: ArrayLike | None = None,
-    *,
-    unit: Unit = "cell",
-    top_k: TopK = "corrected",
+    saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float] = MASS_LEVELS,
+    lengths: ArrayLike | None = None, *, unit: Unit = "cell", top_k: TopK = "corrected",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample weighted precision and recall, float64 (L, N) each; NaN where the denominator is 0.
 
@@ -89,13 +84,8 @@ def weighted_precision_recall(
 
 
 def precision_recall_curve(
-    saliency: ArrayLike,
-    mask: ArrayLike,
-    levels: Sequence[float] = MASS_LEVELS,
-    lengths: ArrayLike | None = None,
-    *,
-    unit: Unit = "cell",
-    top_k: TopK = "corrected",
+    saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float] = MASS_LEVELS,
+    lengths: ArrayLike | None = None, *, unit: Unit = "cell", top_k: TopK = "corrected",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Precision and recall per level, float64 (L,) each: means over samples with a positive denominator.
 
@@ -113,13 +103,8 @@ def precision_recall_curve(
 
 
 def aup(
-    saliency: ArrayLike,
-    mask: ArrayLike,
-    levels: Sequence[float] = MASS_LEVELS,
-    lengths: ArrayLike | None = None,
-    *,
-    unit: Unit = "cell",
-    top_k: TopK = "corrected",
+    saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float] = MASS_LEVELS,
+    lengths: ArrayLike | None = None, *, unit: Unit = "cell", top_k: TopK = "corrected",
 ) -> float:
     """Area under the weighted precision curve over x = ``levels`` (max 0.8 with the default levels).
 
@@ -132,18 +117,12 @@ def aup(
         >>> round(aup(mask.double() * 5.0, mask), 12)  # a perfect map: precision 1 at every level
         0.8
     """
-    precision, _ = precision_recall_curve(saliency, mask, levels, lengths, unit=unit, top_k=top_k)
-    return _trapezoid(precision, _check_levels(levels, "levels"))
+    return _area("aup", saliency, mask, levels, lengths, unit, top_k)
 
 
 def aur(
-    saliency: ArrayLike,
-    mask: ArrayLike,
-    levels: Sequence[float] = MASS_LEVELS,
-    lengths: ArrayLike | None = None,
-    *,
-    unit: Unit = "cell",
-    top_k: TopK = "corrected",
+    saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float] = MASS_LEVELS,
+    lengths: ArrayLike | None = None, *, unit: Unit = "cell", top_k: TopK = "corrected",
 ) -> float:
     """Area under the weighted recall curve over x = ``levels`` (max 0.8 with the default levels).
 
@@ -156,18 +135,12 @@ def aur(
         >>> aur(mask.double(), mask, levels=(0.25, 0.5))  # recall 1/4 then 2/4 of the box mass
         0.09375
     """
-    _, recall = precision_recall_curve(saliency, mask, levels, lengths, unit=unit, top_k=top_k)
-    return _trapezoid(recall, _check_levels(levels, "levels"))
+    return _area("aur", saliency, mask, levels, lengths, unit, top_k)
 
 
 def aupr(
-    saliency: ArrayLike,
-    mask: ArrayLike,
-    levels: Sequence[float] = MASS_LEVELS,
-    lengths: ArrayLike | None = None,
-    *,
-    unit: Unit = "cell",
-    top_k: TopK = "corrected",
+    saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float] = MASS_LEVELS,
+    lengths: ArrayLike | None = None, *, unit: Unit = "cell", top_k: TopK = "corrected",
 ) -> float:
     """Area under precision against recall: the trapezoid of precision sorted by recall, x = recall.
 
@@ -179,8 +152,7 @@ def aupr(
         >>> aupr(mask.double(), mask, levels=(0.25, 0.5))  # precision 1 from recall 1/4 to 2/4
         0.25
     """
-    precision, recall = precision_recall_curve(saliency, mask, levels, lengths, unit=unit, top_k=top_k)
-    return _precision_recall_area(precision, recall)
+    return _area("aupr", saliency, mask, levels, lengths, unit, top_k)
 
 
 def ground_truth_scores(
@@ -215,10 +187,8 @@ def ground_truth_scores(
     for unit in _UNITS:
         precision, recall = _per_sample(ranking, truth, level_values, unit, top_k)
         precision_curve, recall_curve = precision.nanmean(dim=1), recall.nanmean(dim=1)
-        prefix = _AREA_PREFIX[unit]
-        scores[f"{prefix}aup"] = _trapezoid(precision_curve, level_values)
-        scores[f"{prefix}aur"] = _trapezoid(recall_curve, level_values)
-        scores[f"{prefix}aupr"] = _precision_recall_area(precision_curve, recall_curve)
+        areas = _areas(precision_curve, recall_curve, level_values)
+        scores.update({f"{_AREA_PREFIX[unit]}{name}": value for name, value in areas.items()})
         if unit == "cell":
             for level, p, r in zip(level_values.tolist(), precision_curve, recall_curve, strict=True):
                 scores[f"precision@{_level_name(level)}"] = float(p)
@@ -249,6 +219,24 @@ def diff_scores(scores: Mapping[str, float], baseline: Mapping[str, float]) -> d
     for key in ("aup", "aur"):
         result[f"diff_{key}"] = float(scores[key]) - float(baseline[key])
     return result
+
+
+def _area(
+    name: str, saliency: ArrayLike, mask: ArrayLike, levels: Sequence[float], lengths: ArrayLike | None,
+    unit: Unit, top_k: TopK,
+) -> float:
+    """One of :func:`aup`, :func:`aur`, :func:`aupr`: the curves, then the named area."""
+    precision, recall = precision_recall_curve(saliency, mask, levels, lengths, unit=unit, top_k=top_k)
+    return _areas(precision, recall, _check_levels(levels, "levels"))[name]
+
+
+def _areas(precision: torch.Tensor, recall: torch.Tensor, levels: torch.Tensor) -> dict[str, float]:
+    """AUP and AUR (trapezoids over x = the levels) and AUPR (precision over x = recall)."""
+    return {
+        "aup": _trapezoid(precision, levels),
+        "aur": _trapezoid(recall, levels),
+        "aupr": _precision_recall_area(precision, recall),
+    }
 
 
 def _level_name(level: float) -> str:

@@ -28,12 +28,9 @@ from salience._validation import (
     as_lengths,
     as_tensor,
     check_finite,
-    check_labels,
-    check_ndim,
     check_positive_int,
-    check_same_shape,
 )
-from salience.metrics.masked_accuracy import _as_float_inputs, _predicted_labels
+from salience.metrics.masked_accuracy import _checked_samples, _predicted_labels
 from salience.metrics.masks import _check_levels
 
 REMOVAL_FRACTIONS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -104,14 +101,8 @@ def accuracy_drop_curve(
     if not callable(predict):
         raise TypeError(f"predict: expected a callable returning logits (n, C), got {type(predict).__name__}")
     check_positive_int(batch_size, "batch_size")
-    inputs = _as_float_inputs(x, "x")
+    inputs, labels = _checked_samples(x, "x", y, saliency)
     n_samples, n_steps, n_features = (int(s) for s in inputs.shape)
-    if n_samples == 0:
-        raise ValueError("x: expected at least one sample, got none")
-    check_labels(y, "y", n_samples)
-    labels = as_tensor(y, "y").to(torch.int64).cpu()
-    check_ndim(saliency, "saliency", 3, "(N, T, F)")
-    check_same_shape(saliency, "saliency", inputs, "x")
     ranking = as_tensor(saliency, "saliency")
     check_finite(ranking, "saliency")
     levels = _check_levels(fractions, "fractions", include_low=True)
