@@ -42,15 +42,9 @@ class CNNClassifier(nn.Module):
     """
 
     def __init__(
-        self,
-        n_features: int,
-        n_classes: int,
-        *,
-        n_steps: int = 28,
-        channels: tuple[int, int] | list[int] = (32, 64),
-        hidden_size: int = 128,
-        conv_dropout: float = 0.25,
-        dropout: float = 0.5,
+        self, n_features: int, n_classes: int, *, n_steps: int = 28,
+        channels: tuple[int, int] | list[int] = (32, 64), hidden_size: int = 128,
+        conv_dropout: float = 0.25, dropout: float = 0.5,
     ) -> None:
         super().__init__()
         for value, name in [(n_features, "n_features"), (n_steps, "n_steps")]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from salience._validation import check_choice, check_positive_int
+from salience._validation import as_lengths, check_choice, check_ndim, check_positive_int
 
 READOUTS = ("last", "max", "mean", "selfattn")
 
@@ -19,6 +19,19 @@ def valid_steps(lengths: torch.Tensor | None, n_steps: int, device: torch.device
         return None
     steps = torch.arange(n_steps, device=device)
     return steps.unsqueeze(0) < lengths.to(device).unsqueeze(1)
+
+
+def checked_lengths(x: torch.Tensor, lengths: object, n_features: int) -> torch.Tensor | None:
+    """Check a (B, T, F) input against the model's feature count; ``lengths`` as a (B,) tensor or None.
+
+    Example:
+        >>> checked_lengths(torch.zeros(2, 4, 3), torch.tensor([4, 2]), n_features=3).tolist()
+        [4, 2]
+    """
+    check_ndim(x, "x", 3, "(B, T, F)")
+    if x.shape[-1] != n_features:
+        raise ValueError(f"x: expected {n_features} features, got {x.shape[-1]}")
+    return None if lengths is None else as_lengths(lengths, x.shape[0], x.shape[1])
 
 
 class TemporalPooling(nn.Module):

@@ -39,21 +39,10 @@ class RecurrentClassifier(nn.Module):
     """
 
     def __init__(
-        self,
-        n_features: int,
-        n_classes: int,
-        *,
-        hidden_size: int = 5,
-        bidirectional: bool = False,
-        readout: str = "last",
-        input_cell: bool = False,
-        r: int = 20,
-        d_a: int = 50,
-        hop_pooling: str = "flatten",
-        partial_steps: int | None = None,
-        attn_r: int = 20,
-        attn_d_a: int = 50,
-        dropout: float = 0.1,
+        self, n_features: int, n_classes: int, *, hidden_size: int = 5, bidirectional: bool = False,
+        readout: str = "last", input_cell: bool = False, r: int = 20, d_a: int = 50,
+        hop_pooling: str = "flatten", partial_steps: int | None = None, attn_r: int = 20,
+        attn_d_a: int = 50, dropout: float = 0.1,
     ) -> None:
         super().__init__()
         check_positive_ints(n_features=n_features, n_classes=n_classes, hidden_size=hidden_size)

@@ -23,13 +23,11 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from salience._validation import (
-    as_lengths,
     check_choice,
     check_fraction,
-    check_ndim,
     check_positive_ints,
 )
-from salience.models.heads import TemporalPooling, valid_steps
+from salience.models.heads import TemporalPooling, checked_lengths, valid_steps
 
 CONV_INITS = ("normal", "benchmark")
 _WEIGHT_STD = 0.01
@@ -64,13 +62,7 @@ class TemporalBlock(nn.Module):
     """
 
     def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        *,
-        kernel_size: int,
-        dilation: int,
-        dropout: float,
+        self, in_channels: int, out_channels: int, *, kernel_size: int, dilation: int, dropout: float,
         conv_init: str = "normal",
     ) -> None:
         super().__init__()
@@ -122,16 +114,8 @@ class TCNClassifier(nn.Module):
     """
 
     def __init__(
-        self,
-        n_features: int,
-        n_classes: int,
-        *,
-        hidden_size: int = 5,
-        levels: int = 3,
-        last_channels: int = 50,
-        kernel_size: int = 4,
-        dropout: float = 0.1,
-        conv_init: str = "normal",
+        self, n_features: int, n_classes: int, *, hidden_size: int = 5, levels: int = 3,
+        last_channels: int = 50, kernel_size: int = 4, dropout: float = 0.1, conv_init: str = "normal",
     ) -> None:
         super().__init__()
         check_positive_ints(
@@ -174,18 +158,12 @@ class TCNClassifier(nn.Module):
         inside a sample's length never see its padding. With ``lengths``, padded steps are zeroed
         first anyway, so that any padding value (even NaN) leaves the gradients of the weights finite.
         """
-        return self._encode(x, self._check(x, lengths))
+        return self._encode(x, checked_lengths(x, lengths, self.n_features))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Logits (B, C) for x (B, T, F); with ``lengths`` (B,) the max ignores padded steps."""
-        lengths = self._check(x, lengths)
+        lengths = checked_lengths(x, lengths, self.n_features)
         return self.classifier(self.pooling(self._encode(x, lengths), lengths))
-
-    def _check(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor | None:
-        check_ndim(x, "x", 3, "(B, T, F)")
-        if x.shape[-1] != self.n_features:
-            raise ValueError(f"x: expected {self.n_features} features, got {x.shape[-1]}")
-        return None if lengths is None else as_lengths(lengths, x.shape[0], x.shape[1])
 
     def _encode(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         valid = valid_steps(lengths, x.shape[1], x.device)

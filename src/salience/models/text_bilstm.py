@@ -47,14 +47,8 @@ class TextBiLSTM(nn.Module):
     """
 
     def __init__(
-        self,
-        vocab_size: int,
-        n_classes: int,
-        *,
-        embedding_dim: int = 64,
-        hidden_size: int = 64,
-        dropout: float = 0.2,
-        padding_idx: int = 0,
+        self, vocab_size: int, n_classes: int, *, embedding_dim: int = 64, hidden_size: int = 64,
+        dropout: float = 0.2, padding_idx: int = 0,
     ) -> None:
         super().__init__()
         check_positive_ints(

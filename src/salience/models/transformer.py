@@ -31,14 +31,12 @@ import torch
 from torch import nn
 
 from salience._validation import (
-    as_lengths,
     check_choice,
     check_fraction,
-    check_ndim,
     check_positive_int,
     check_positive_ints,
 )
-from salience.models.heads import TemporalPooling, valid_steps
+from salience.models.heads import TemporalPooling, checked_lengths, valid_steps
 
 POSITIONAL_ENCODINGS = ("benchmark", "sinusoidal")
 
@@ -184,16 +182,8 @@ class TransformerClassifier(nn.Module):
     """
 
     def __init__(
-        self,
-        n_features: int,
-        n_classes: int,
-        *,
-        n_layers: int = 6,
-        n_heads: int = 5,
-        d_ff: int = 400,
-        dropout: float = 0.1,
-        causal: bool = True,
-        positional: str = "benchmark",
+        self, n_features: int, n_classes: int, *, n_layers: int = 6, n_heads: int = 5, d_ff: int = 400,
+        dropout: float = 0.1, causal: bool = True, positional: str = "benchmark",
     ) -> None:
         super().__init__()
         check_positive_ints(
@@ -222,11 +212,11 @@ class TransformerClassifier(nn.Module):
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Per-step outputs (B, T, F) of the final norm, before the max over time."""
-        return self._encode(x, self._check(x, lengths))
+        return self._encode(x, checked_lengths(x, lengths, self.n_features))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Logits (B, C) for x (B, T, F); with ``lengths`` (B,) padded steps are ignored."""
-        lengths = self._check(x, lengths)
+        lengths = checked_lengths(x, lengths, self.n_features)
         return self.classifier(self.pooling(self._encode(x, lengths), lengths))
 
     def _positional(self, n_steps: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -237,12 +227,6 @@ class TransformerClassifier(nn.Module):
                 n_steps, self.n_features, self.positional, dtype=dtype, device=device
             )
         return self._encodings[key]
-
-    def _check(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor | None:
-        check_ndim(x, "x", 3, "(B, T, F)")
-        if x.shape[-1] != self.n_features:
-            raise ValueError(f"x: expected {self.n_features} features, got {x.shape[-1]}")
-        return None if lengths is None else as_lengths(lengths, x.shape[0], x.shape[1])
 
     def _encode(self, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         n_steps = x.shape[1]

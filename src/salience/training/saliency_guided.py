@@ -191,12 +191,7 @@ class SaliencyGuidedObjective:
         self._generators: dict[torch.device, torch.Generator] = {}
 
     def loss(
-        self,
-        model: nn.Module,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        *,
-        lengths: torch.Tensor | None = None,
+        self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lengths: torch.Tensor | None = None,
         replacement: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, StepResult]:
         """The differentiable faithful-mode loss and its parts (the model is left in training mode)."""
@@ -213,12 +208,7 @@ class SaliencyGuidedObjective:
         return loss, result
 
     def backward(
-        self,
-        model: nn.Module,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        *,
-        lengths: torch.Tensor | None = None,
+        self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, lengths: torch.Tensor | None = None,
         replacement: torch.Tensor | None = None,
     ) -> StepResult:
         """Accumulate the objective's parameter gradients into ``.grad`` (zero them before, step the
