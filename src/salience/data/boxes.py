@@ -92,12 +92,7 @@ def box_paper_sizes(name: str) -> tuple[int, int]:
 
 
 def make_box(
-    name: str,
-    *,
-    n: int | None = None,
-    seed: int = 0,
-    n_steps: int = 100,
-    n_features: int = 100,
+    name: str, *, n: int | None = None, seed: int = 0, n_steps: int = 100, n_features: int = 100,
     box_value: float = 1.0,
 ) -> Dataset:
     """Generate box dataset ``name`` (see :data:`BOX_DATASETS`) with its ground-truth mask.

@@ -199,11 +199,7 @@ class DatasetSplits:
 
 
 def split_dataset(
-    dataset: Dataset,
-    *,
-    test: float | int = 0.2,
-    validation: float | int = 0.1,
-    seed: int = 0,
+    dataset: Dataset, *, test: float | int = 0.2, validation: float | int = 0.1, seed: int = 0,
     stratify: bool = True,
 ) -> DatasetSplits:
     """Split into train / validation / test; the validation part is carved from the training part.

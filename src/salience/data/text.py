@@ -307,11 +307,7 @@ def encode_texts(
 
 
 def split_text_dataset(
-    dataset: TextDataset,
-    *,
-    test: float | int = 0.2,
-    validation: float | int = 0.1,
-    seed: int = 0,
+    dataset: TextDataset, *, test: float | int = 0.2, validation: float | int = 0.1, seed: int = 0,
     stratify: bool = True,
 ) -> TextDatasetSplits:
     """Split into train / validation / test like :func:`~salience.data.split_dataset` (validation carved
