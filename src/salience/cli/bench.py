@@ -16,16 +16,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from salience.cli._console import console, split_list
+from salience.cli._console import console
+from salience.cli._options import (
+    BenchSeed,
+    Device,
+    MaxEpochs,
+    Scheduler,
+    Workers,
+    fmt,
+    run_dir_option,
+    split_list,
+)
 from salience.cli._progress import GridProgress
 
 bench_app = typer.Typer(
     help="The time-series saliency benchmark (Ismail et al., NeurIPS 2020) on Dask.", no_args_is_help=True
 )
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
 
 
 @bench_app.command("run")
@@ -51,20 +57,16 @@ def bench_run(
             help="Comma-separated trainings: traditional, sgt (saliency guided); default traditional."
         ),
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/bench-PROFILE); reruns resume.")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of data, initialisation, batches and baselines.")] = 0,
-    workers: Annotated[
-        int | None, typer.Option(help="Local Dask workers (default: one per core; 1 runs in-process).")
-    ] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    out: Annotated[Path | None, run_dir_option("bench")] = None,
+    seed: BenchSeed = 0,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     threads: Annotated[
         int | None, typer.Option(help="Torch threads per task (default: this machine's cores / workers).")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda (each task's device).")] = "cpu",
+    device: Device = "auto",
     n_train: Annotated[int | None, typer.Option(help="Override the profile's training samples.")] = None,
-    max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+    max_epochs: MaxEpochs = None,
     accuracy_threshold: Annotated[
         float | None,
         typer.Option(help="Override the test accuracy a model needs for its saliency to be scored (0.9)."),
@@ -171,7 +173,7 @@ def bench_summary_command(
     if summary.excluded:
         names = ", ".join(
             f"{e['dataset']}/{e['model']}{'' if e['training'] == 'traditional' else '/' + e['training']} "
-            f"({_fmt(e['test_accuracy'], 2)})"
+            f"({fmt(e['test_accuracy'], 2)})"
             for e in summary.excluded
         )
         console.print(
@@ -193,7 +195,7 @@ def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
     grouped: dict[tuple[str, str, str], dict[str, str]] = {}
     for r in rows:
         grouped.setdefault((r["dataset"], r["model"], r["training"]), {})[r["method"]] = (
-            f"{_fmt(r['aup'], 2)}/{_fmt(r['aur'], 2)}"
+            f"{fmt(r['aup'], 2)}/{fmt(r['aur'], 2)}"
         )
     if len({training for _, _, training in grouped}) > 1:
         table.columns[1].header = "model (training)"
