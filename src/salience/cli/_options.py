@@ -33,6 +33,11 @@ def run_dir_option(suite: str) -> Any:
     return typer.Option(help=f"Run directory (default runs/{suite}-PROFILE); reruns resume.")
 
 
+def profile_list(what: str) -> Any:
+    """A comma-separated list option that narrows one of the profile's lists."""
+    return typer.Option(help=f"Comma-separated {what} (default: the profile's).")
+
+
 def split_list(value: str | None) -> list[str] | None:
     """``"a, b,c"`` → ``["a", "b", "c"]``; None or empty → None.
 
@@ -41,6 +46,16 @@ def split_list(value: str | None) -> list[str] | None:
         (['a', 'b', 'c'], None)
     """
     return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
+def split_lists(**values: str | None) -> dict[str, list[str] | None]:
+    """:func:`split_list` of each keyword argument, under the same name.
+
+    Example:
+        >>> split_lists(models="lstm, tcn", methods=None)
+        {'models': ['lstm', 'tcn'], 'methods': None}
+    """
+    return {name: split_list(value) for name, value in values.items()}
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from salience.cli._options import (
     Scheduler,
     Workers,
     fmt,
+    profile_list,
     run_dir_option,
-    split_list,
+    split_lists,
 )
 from salience.cli._progress import GridProgress
 
@@ -39,12 +40,8 @@ def bench_run(
     profile: Annotated[
         str, typer.Option(help="quick (minutes on a CPU) or paper (the benchmark's sizes).")
     ] = "quick",
-    layouts: Annotated[
-        str | None, typer.Option(help="Comma-separated layouts (default: the profile's).")
-    ] = None,
-    processes: Annotated[
-        str | None, typer.Option(help="Comma-separated generation processes (default: the profile's).")
-    ] = None,
+    layouts: Annotated[str | None, profile_list("layouts")] = None,
+    processes: Annotated[str | None, profile_list("generation processes")] = None,
     models: Annotated[
         str | None, typer.Option(help="Comma-separated models: lstm, ica-lstm, tcn, transformer.")
     ] = None,
@@ -79,11 +76,9 @@ def bench_run(
 
     settings = resolve_profile(
         profile,
-        layouts=split_list(layouts),
-        processes=split_list(processes),
-        models=split_list(models),
-        methods=split_list(methods),
-        trainings=split_list(trainings),
+        **split_lists(
+            layouts=layouts, processes=processes, models=models, methods=methods, trainings=trainings
+        ),
         n_train=n_train,
         max_epochs=max_epochs,
         accuracy_threshold=accuracy_threshold,

@@ -23,8 +23,10 @@ from salience.cli._options import (
     SuiteSeed,
     Workers,
     fmt,
+    profile_list,
     run_dir_option,
     split_list,
+    split_lists,
 )
 from salience.cli._progress import GridProgress, SuiteProgress
 
@@ -135,10 +137,7 @@ def reproduce_sgt_timeseries(
     from salience.suites.sgt_timeseries import print_summary, resolve_sgt_profile, run_sgt_timeseries
     from salience.training import resolve_device
 
-    overrides = {
-        "layouts": split_list(layouts), "models": split_list(models), "methods": split_list(methods),
-        "max_epochs": max_epochs,
-    }  # fmt: skip
+    overrides = {**split_lists(layouts=layouts, models=models, methods=methods), "max_epochs": max_epochs}
     settings = resolve_sgt_profile(profile, **overrides)
     resolved = str(resolve_device(device))
     run_dir = out or Path("runs") / f"sgt-timeseries-{profile}"
@@ -159,12 +158,8 @@ def reproduce_sgt_timeseries(
 @reproduce_app.command("ica")
 def reproduce_ica(
     profile: Profile = "quick",
-    datasets: Annotated[
-        str | None, typer.Option(help="Comma-separated box datasets (default: the profile's).")
-    ] = None,
-    models: Annotated[
-        str | None, typer.Option(help="Comma-separated model names (default: the profile's).")
-    ] = None,
+    datasets: Annotated[str | None, profile_list("box datasets")] = None,
+    models: Annotated[str | None, profile_list("model names")] = None,
     out: Annotated[Path | None, run_dir_option("ica")] = None,
     seed: SuiteSeed = 0,
     device: Device = "auto",
@@ -183,8 +178,7 @@ def reproduce_ica(
 
     settings = resolve_profile(
         profile,
-        datasets=split_list(datasets),
-        models=split_list(models),
+        **split_lists(datasets=datasets, models=models),
         max_epochs=max_epochs,
         **_train_accuracy_override(stop_at_train_accuracy),
     )
