@@ -7,8 +7,3 @@ from rich.console import Console
 # Off a terminal (CI logs, pipes) tables get a fixed width instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
-
-
-def split_list(value: str | None) -> list[str] | None:
-    """``"a, b,c"`` → ``["a", "b", "c"]``; None or empty → None."""
-    return [item.strip() for item in value.split(",") if item.strip()] if value else None

@@ -16,7 +16,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from salience.cli._console import console, split_list
+from salience.cli._console import console
+from salience.cli._options import (
+    BenchSeed,
+    Device,
+    MaxEpochs,
+    Scheduler,
+    Workers,
+    fmt,
+    profile_list,
+    run_dir_option,
+    split_lists,
+)
 from salience.cli._progress import GridProgress
 
 bench_app = typer.Typer(
@@ -24,21 +35,13 @@ bench_app = typer.Typer(
 )
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
 @bench_app.command("run")
 def bench_run(
     profile: Annotated[
         str, typer.Option(help="quick (minutes on a CPU) or paper (the benchmark's sizes).")
     ] = "quick",
-    layouts: Annotated[
-        str | None, typer.Option(help="Comma-separated layouts (default: the profile's).")
-    ] = None,
-    processes: Annotated[
-        str | None, typer.Option(help="Comma-separated generation processes (default: the profile's).")
-    ] = None,
+    layouts: Annotated[str | None, profile_list("layouts")] = None,
+    processes: Annotated[str | None, profile_list("generation processes")] = None,
     models: Annotated[
         str | None, typer.Option(help="Comma-separated models: lstm, ica-lstm, tcn, transformer.")
     ] = None,
@@ -51,20 +54,16 @@ def bench_run(
             help="Comma-separated trainings: traditional, sgt (saliency guided); default traditional."
         ),
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Run directory (default runs/bench-PROFILE); reruns resume.")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of data, initialisation, batches and baselines.")] = 0,
-    workers: Annotated[
-        int | None, typer.Option(help="Local Dask workers (default: one per core; 1 runs in-process).")
-    ] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    out: Annotated[Path | None, run_dir_option("bench")] = None,
+    seed: BenchSeed = 0,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     threads: Annotated[
         int | None, typer.Option(help="Torch threads per task (default: this machine's cores / workers).")
     ] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda (each task's device).")] = "cpu",
+    device: Device = "auto",
     n_train: Annotated[int | None, typer.Option(help="Override the profile's training samples.")] = None,
-    max_epochs: Annotated[int | None, typer.Option(help="Override the profile's epoch budget.")] = None,
+    max_epochs: MaxEpochs = None,
     accuracy_threshold: Annotated[
         float | None,
         typer.Option(help="Override the test accuracy a model needs for its saliency to be scored (0.9)."),
@@ -77,11 +76,9 @@ def bench_run(
 
     settings = resolve_profile(
         profile,
-        layouts=split_list(layouts),
-        processes=split_list(processes),
-        models=split_list(models),
-        methods=split_list(methods),
-        trainings=split_list(trainings),
+        **split_lists(
+            layouts=layouts, processes=processes, models=models, methods=methods, trainings=trainings
+        ),
         n_train=n_train,
         max_epochs=max_epochs,
         accuracy_threshold=accuracy_threshold,
@@ -171,7 +168,7 @@ def bench_summary_command(
     if summary.excluded:
         names = ", ".join(
             f"{e['dataset']}/{e['model']}{'' if e['training'] == 'traditional' else '/' + e['training']} "
-            f"({_fmt(e['test_accuracy'], 2)})"
+            f"({fmt(e['test_accuracy'], 2)})"
             for e in summary.excluded
         )
         console.print(
@@ -193,7 +190,7 @@ def _print_per_dataset(rows: list[dict[str, Any]]) -> None:
     grouped: dict[tuple[str, str, str], dict[str, str]] = {}
     for r in rows:
         grouped.setdefault((r["dataset"], r["model"], r["training"]), {})[r["method"]] = (
-            f"{_fmt(r['aup'], 2)}/{_fmt(r['aur'], 2)}"
+            f"{fmt(r['aup'], 2)}/{fmt(r['aur'], 2)}"
         )
     if len({training for _, _, training in grouped}) > 1:
         table.columns[1].header = "model (training)"

@@ -1,0 +1,62 @@
+"""``salience evaluate``: score attributions against the ground-truth mask and/or a model's accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from salience.cli._console import console
+
+
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Dataset (.npz) with the ground-truth mask.")],
+    attributions: Annotated[
+        Path | None, typer.Option(help="Attributions .npz from `salience explain`.")
+    ] = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="Checkpoint to measure accuracy on DATA.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the scores as JSON here.")] = None,
+) -> None:
+    """Score attributions against the ground-truth mask (WJac, Euc) and/or a model's accuracy."""
+    import numpy as np
+    import torch
+
+    from salience._io import write_text_atomic
+    from salience.data import Dataset
+    from salience.metrics import euclidean_distance, weighted_jaccard
+
+    if attributions is None and checkpoint is None:
+        raise ValueError("attributions/checkpoint: give at least one of --attributions and --checkpoint")
+    dataset = Dataset.load(data)
+    scores: dict[str, float] = {}
+    if attributions is not None:
+        if dataset.mask is None:
+            raise ValueError(f"data: {data} has no ground-truth mask to score attributions against")
+        if not attributions.is_file():
+            raise FileNotFoundError(f"attributions: no file at {attributions}")
+        with np.load(attributions, allow_pickle=False) as stored:
+            if "attributions" not in stored:
+                raise ValueError(f"attributions: {attributions} has no 'attributions' array")
+            saliency = torch.from_numpy(stored["attributions"])
+        mask = torch.from_numpy(dataset.mask)
+        scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
+        scores["euc"] = float(euclidean_distance(saliency, mask).nanmean())  # NaN: sample with empty mask
+    if checkpoint is not None:
+        from salience.training import load_checkpoint, predict_logits
+
+        loaded = load_checkpoint(checkpoint)
+        scaled = loaded.standardizer.transform(dataset) if loaded.standardizer is not None else dataset
+        lengths = None if scaled.lengths is None else torch.from_numpy(scaled.lengths)
+        logits = predict_logits(loaded.model, torch.from_numpy(scaled.x), lengths=lengths)
+        scores["accuracy"] = float((logits.argmax(dim=1).numpy() == scaled.y).mean())
+    table = Table(title=f"Scores on {data.name}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in scores.items():
+        table.add_row(name, f"{value:.4f}")
+    console.print(table)
+    if out is not None:
+        write_text_atomic(out, json.dumps(scores, indent=2))

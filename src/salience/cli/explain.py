@@ -1,0 +1,88 @@
+"""``salience explain``: attribute a checkpoint's predictions and print the top features and windows.
+
+The work is :func:`salience.suites.explain_run.explain_checkpoint`; this command adds the HTML
+report to its run directory and prints the rankings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from salience.cli._console import console
+from salience.cli._options import Device, Seed, check_npz_out
+
+if TYPE_CHECKING:
+    from salience.suites.explain_run import ExplainRanking
+
+
+def explain(
+    checkpoint: Annotated[Path, typer.Argument(help="Checkpoint directory written by `salience train`.")],
+    data: Annotated[Path, typer.Argument(help="Data to explain (.npz); labels are the default targets.")],
+    out: Annotated[Path, typer.Option(help="Output .npz with the attributions (N, T, F).")],
+    method: Annotated[
+        str, typer.Option(help="gradient, integrated_gradients, deeplift, smoothgrad, ...")
+    ] = "gradient",
+    output: Annotated[str, typer.Option(help="probability (as the papers) or logit.")] = "probability",
+    batch_size: Annotated[int, typer.Option()] = 100,
+    seed: Seed = 0,
+    device: Device = "auto",
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(help="Run directory for tables, figures and report.html (default: OUT-STEM-report/)."),
+    ] = None,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the run directory and its report.")
+    ] = True,
+    top: Annotated[int, typer.Option(help="Rows of the printed top-features and top-windows tables.")] = 10,
+    window: Annotated[
+        int | None, typer.Option(help="Width of the time windows in steps (default: a tenth of T).")
+    ] = None,
+) -> None:
+    """Attribute the checkpoint's predictions on DATA to its inputs; rank features and time windows.
+
+    Writes OUT (.npz) and, unless --no-report, a run directory with config.json, attributions.npz,
+    top_features.csv, top_windows.csv, accuracy.csv, figures/ and report.html.
+    """
+    from salience._validation import check_positive_int
+    from salience.report import write_report
+    from salience.suites.explain_run import explain_checkpoint
+
+    check_npz_out(out)
+    check_positive_int(top, "top")
+    run = explain_checkpoint(
+        checkpoint, data, out=out, method=method, output=output, batch_size=batch_size, seed=seed,
+        device=device, run_dir=report_dir, write_run=report, window=window,
+    )  # fmt: skip
+    if run.run_dir is not None:
+        write_report(run.run_dir)
+    console.print(f"{method}: attributions {tuple(run.attributions.shape)} -> {out}")
+    _print_rankings(run.ranking, checkpoint, data, top)
+    if run.run_dir is not None:
+        console.print(
+            f"Tables, figures and report: {run.run_dir / 'report.html'}", soft_wrap=True, markup=False
+        )
+
+
+def _print_rankings(ranking: ExplainRanking, checkpoint: Path, data: Path, top: int) -> None:
+    per_class = [f"{name} {acc:.3f}" for name, _, acc in ranking.per_class]
+    console.print(
+        f"Accuracy of {checkpoint} on {data}: {ranking.accuracy:.3f} (per class: {', '.join(per_class)})",
+        soft_wrap=True, markup=False, highlight=False,
+    )  # fmt: skip
+    features = Table(title="Top features", caption="share of |saliency|, mean over samples")
+    for column in ("rank", "feature", "share"):
+        features.add_column(column, justify="left" if column == "feature" else "right")
+    for rank, i in enumerate(ranking.feature_order()[:top], start=1):
+        features.add_row(str(rank), ranking.features[i], f"{100 * ranking.feature_share[i]:.1f}%")
+    console.print(features)
+    windows = Table(title="Top time windows", caption=f"{ranking.window} steps each; share of |saliency|")
+    for column in ("rank", "steps", "share"):
+        windows.add_column(column, justify="right")
+    for rank, i in enumerate(ranking.window_order()[:top], start=1):
+        start, end = ranking.windows[i]
+        windows.add_row(str(rank), f"{start}–{end}", f"{100 * ranking.window_share[i]:.1f}%")
+    console.print(windows)
