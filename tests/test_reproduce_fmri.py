@@ -67,7 +67,7 @@ def test_outputs_written(finished_run):
     for name in ("buckets.png", "profile.png"):
         assert (run_dir / "figures" / name).stat().st_size > 1000
     for model in ("lstm", "ica-lstm"):
-        assert (run_dir / "tasks" / "seed0" / model / "checkpoint" / "model.safetensors").exists()
+        assert (run_dir / "tasks" / "task-blocks" / model / "traditional" / "seed0" / "checkpoint" / "model.safetensors").exists()
     assert (run_dir / "results.csv").read_text().count("bucket_share_") == 10
 
 
@@ -102,7 +102,7 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path, one_thread):
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         models = {row[0] for row in db.execute("SELECT DISTINCT model FROM results")}
     assert models == {"lstm"}
-    assert not (tmp_path / "tasks" / "seed0" / "ica-lstm" / "saliency.npz").exists()
+    assert not (tmp_path / "tasks" / "task-blocks" / "ica-lstm" / "traditional" / "seed0" / "saliency.npz").exists()
 
     ran = []
     run_fmri(tmp_path, profile, events=SuiteEvents(task_started=lambda k, n: ran.append(k.model)))

@@ -60,7 +60,7 @@ def test_outputs_written(finished_run):
     assert header[:5] == ["dataset", "model", "label", "wjac", "paper_wjac"]
     for model in ("lstm", "ica-lstm"):
         assert (run_dir / "figures" / f"heatmap_earlier_{model}.png").stat().st_size > 1000
-        assert (run_dir / "tasks" / "earlier" / model / "checkpoint" / "model.safetensors").exists()
+        assert (run_dir / "tasks" / "earlier" / model / "traditional" / "seed0" / "checkpoint" / "model.safetensors").exists()
     assert (run_dir / "figures" / "profile_earlier.png").stat().st_size > 1000
 
 
@@ -88,7 +88,7 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path):
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         models = {row[0] for row in db.execute("SELECT DISTINCT model FROM results")}
     assert models == {"lstm"}
-    assert not (tmp_path / "tasks" / "earlier" / "ica-lstm" / "saliency.npz").exists()
+    assert not (tmp_path / "tasks" / "earlier" / "ica-lstm" / "traditional" / "seed0" / "saliency.npz").exists()
 
     ran = []
     run_ica(

@@ -69,7 +69,7 @@ def test_every_method_is_stored_with_catalogued_metrics(tiny_run) -> None:
         assert curve.accuracy[0] == results.curve(curve.training, "random").accuracy[0]  # same digits
     assert [t.training for t in results.trainings] == list(TRAININGS)
     assert all(0.0 <= t.gini <= 1.0 for t in results.trainings)
-    checkpoint = load_checkpoint(run_dir / "tasks" / "sgt" / "seed0" / "checkpoint")
+    checkpoint = load_checkpoint(run_dir / "tasks" / "mnist" / "cnn" / "sgt" / "seed0" / "checkpoint")
     assert checkpoint.config["name"] == "cnn"
     assert checkpoint.metadata["train"]["training"] == "sgt"
     assert checkpoint.metadata["train"]["sgt"]["fill"] == "sample_range"

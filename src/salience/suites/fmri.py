@@ -54,16 +54,20 @@ from salience.data.fmri import (
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides
+from salience.runs.events import RunEvents
+from salience.runs.layout import task_dir
+from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
+from salience.suites.contract import Suite
 from salience.suites.fit_explain import fit_and_explain
-from salience.suites.ica import SuiteEvents
 from salience.training import TrainConfig
 
 SUITE = "fmri"
 DATASET = "task-blocks"
 METHOD = "gradient"
 TRAINING = "traditional"
+SALIENCY_FILE = "saliency.npz"
 FMRI_MODELS = ("lstm", "ica-lstm")
 #: The published finding (Figure 5), in words: there are no published numbers to compare with.
 PAPER_DIRECTION = (
@@ -183,7 +187,7 @@ def run_fmri(
     *,
     seed: int = 0,
     device: str = "cpu",
-    events: SuiteEvents | None = None,
+    events: RunEvents | None = None,
 ) -> list[FmriResult]:
     """Run (or resume) the on-task/off-task reproduction into ``run_dir``; one result per model.
 
@@ -193,29 +197,19 @@ def run_fmri(
         >>> [r.model for r in run_fmri(tempfile.mkdtemp(), tiny)]
         ['lstm', 'ica-lstm']
     """
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_run_config(run_dir, SUITE, profile.to_dict(), seed=seed, device=device, keep=("models", "name"))
-    store = ResultStore(run_dir / "results.sqlite")
-    prepared = None
-    for model_name in profile.models:
-        key = TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed)
-        if store.has(key) and _saliency_path(run_dir, key).exists():
-            events.task_done(key, True)
-            continue
-        if prepared is None:
-            prepared = _prepare_data(profile, seed)
-        events.task_started(key, profile.max_epochs)
-        store.put(key, _run_task(run_dir, key, prepared, profile, device, events))
-        events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(FMRI_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
-def _prepare_data(profile: FmriProfile, seed: int):
+def _key(model: str, seed: int) -> TaskKey:
+    return TaskKey(SUITE, DATASET, model, TRAINING, METHOD, seed)
+
+
+def _plan(profile: FmriProfile, seed: int) -> list[Task]:
+    epochs = profile.max_epochs
+    return [Task(_key(m, seed), artefacts=(SALIENCY_FILE,), max_epochs=epochs) for m in profile.models]
+
+
+def _prepare_data(profile: FmriProfile, group: object, seed: int):
     data = make_task_blocks(
         profile.n_train + profile.n_test, n_regions=profile.n_regions, on_steps=profile.on_steps,
         off_steps=profile.off_steps, amplitude=profile.amplitude, seed=seed,
@@ -235,31 +229,23 @@ def _model_options(name: str, profile: FmriProfile) -> dict[str, Any]:
     return options
 
 
-def _task_dir(run_dir: Path, key: TaskKey) -> Path:
-    return run_dir / "tasks" / f"seed{key.seed}" / key.model
-
-
-def _saliency_path(run_dir: Path, key: TaskKey) -> Path:
-    return _task_dir(run_dir, key) / "saliency.npz"
-
-
-def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
-    splits, scaler = prepared
+def _run_task(context: TaskContext) -> dict[str, float]:
+    key, profile, (splits, scaler) = context.key, context.profile, context.data
     started = time.perf_counter()
     config = TrainConfig(
         max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=device,
+        patience=profile.patience, seed=key.seed, device=context.device,
         stop_at_train_accuracy=profile.stop_at_train_accuracy,
     )  # fmt: skip
     task = fit_and_explain(
-        key, splits, scaler, config, _task_dir(run_dir, key) / "checkpoint",
-        options=_model_options(key.model, profile), on_epoch=lambda r: events.epoch_done(key, r),
+        key, splits, scaler, config, context.checkpoint, options=_model_options(key.model, profile),
+        on_epoch=context.on_epoch,
     )  # fmt: skip
     saliency = task.saliency
     shares = time_bucket_distribution(saliency, edges=profile.edges, top_fraction=profile.top_fraction)
     profile_curve = saliency_over_time(saliency)
 
-    with atomic_path(_saliency_path(run_dir, key)) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(context.directory / SALIENCY_FILE) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
             per_sample_shares=shares.per_sample.numpy(),
@@ -288,7 +274,7 @@ def collect_results(run_dir: str | os.PathLike[str], profile: FmriProfile, seed:
     n_buckets = len(profile.edges) - 1
     results = []
     for model_name in profile.models:
-        metrics = store.get(TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed))
+        metrics = store.get(_key(model_name, seed))
         if not metrics:
             continue
         shares = tuple(_number(metrics.get(f"bucket_share_{b + 1}")) for b in range(n_buckets))
@@ -397,7 +383,7 @@ def write_outputs(
         )  # fmt: skip
     profiles = {}
     for model_name in profile.models:
-        path = _saliency_path(run_dir, TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed))
+        path = task_dir(run_dir, _key(model_name, seed)) / SALIENCY_FILE
         if path.exists():
             with np.load(path, allow_pickle=False) as data:
                 profiles[model_label(model_name)] = data["profile"]
@@ -406,3 +392,28 @@ def write_outputs(
             profiles, figures / "profile.png", title="Saliency over time (on-task block shaded)",
             box_steps=(0, profile.on_steps),
         )  # fmt: skip
+
+
+FMRI_SUITE = Suite(
+    name=SUITE,
+    title="On-task/off-task saliency over time (Figure 5 of the input-cell attention supplement)",
+    profiles=PROFILES,
+    resolve=resolve_profile,
+    keep=("models", "name"),
+    plan=_plan,
+    prepare=_prepare_data,
+    run_task=_run_task,
+    collect=collect_results,
+    write=write_outputs,
+    tables={
+        "table": "Share of each sample's top-salient cells per time bucket, test accuracy, per model",
+        "results": "Every stored row of the suite",
+    },
+    figures=lambda profile: {
+        "buckets.png": "Top-salient cells per time bucket (on-task buckets, then off-task), per model",
+        "profile.png": "Mean normalised saliency per time step (on-task block shaded), per model",
+    },
+    published=PAPER_DIRECTION,
+)
+#: The former name of the suites' events type, kept for one release.
+SuiteEvents = RunEvents

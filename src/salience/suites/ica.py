@@ -18,8 +18,8 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,20 @@ from salience.metrics import (
     weighted_jaccard,
 )
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides
+from salience.runs.events import RunEvents
+from salience.runs.layout import task_dir
 from salience.runs.published import ica_table1
+from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
+from salience.suites.contract import Suite
 from salience.suites.fit_explain import fit_and_explain
-from salience.training import EpochReport, TrainConfig
+from salience.training import TrainConfig
 
 SUITE = "ica"
 METHOD = "gradient"
 TRAINING = "traditional"
+SALIENCY_FILE = "saliency.npz"
 #: The share of time steps whose saliency mass the table reports ("last-10% mass").
 LATE_FRACTION = 0.1
 TABLE1_DATASETS = ("earlier", "middle", "latter", "mixed", "three-earlier", "three-middle")
@@ -127,26 +132,6 @@ class IcaResult:
         return model_label(self.model)
 
 
-@dataclass
-class SuiteEvents:
-    """Callbacks through which a caller (the CLI's progress display) follows a run."""
-
-    task_started: Callable[[TaskKey, int], None] = lambda key, max_epochs: None
-    epoch_done: Callable[[TaskKey, EpochReport], None] = lambda key, report: None
-    task_done: Callable[[TaskKey, bool], None] = lambda key, skipped: None
-
-
-@dataclass
-class _Artefacts:
-    directory: Path
-    checkpoint: Path = field(init=False)
-    saliency: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.checkpoint = self.directory / "checkpoint"
-        self.saliency = self.directory / "saliency.npz"
-
-
 def resolve_profile(
     profile: str | IcaProfile,
     *,
@@ -175,41 +160,25 @@ def run_ica(
     *,
     seed: int = 0,
     device: str = "auto",
-    events: SuiteEvents | None = None,
+    events: RunEvents | None = None,
 ) -> list[IcaResult]:
     """Run (or resume) the reproduction into ``run_dir`` and return one result per (dataset, model)."""
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_config(run_dir, profile, seed, device)
-    store = ResultStore(run_dir / "results.sqlite")
-    for dataset_name in profile.datasets:
-        splits = None
-        for model_name in profile.models:
-            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
-            if store.has(key) and _artefacts(run_dir, key).saliency.exists():
-                events.task_done(key, True)
-                continue
-            if splits is None:
-                splits = _prepare_data(dataset_name, profile, seed)
-            events.task_started(key, profile.max_epochs)
-            metrics = _run_task(run_dir, key, splits, profile, device, events)
-            store.put(key, metrics)
-            events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(ICA_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
-def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix results made under other settings."""
-    write_run_config(
-        run_dir, SUITE, profile.to_dict(), seed=seed, device=device, keep=("datasets", "models", "name")
-    )
+def _plan(profile: IcaProfile, seed: int) -> list[Task]:
+    return [
+        Task(_key(d, m, seed), group=d, artefacts=(SALIENCY_FILE,), max_epochs=profile.max_epochs)
+        for d in profile.datasets
+        for m in profile.models
+    ]
 
 
-def _prepare_data(name: str, profile: IcaProfile, seed: int):
+def _key(dataset: str, model: str, seed: int) -> TaskKey:
+    return TaskKey(SUITE, dataset, model, TRAINING, METHOD, seed)
+
+
+def _prepare_data(profile: IcaProfile, name: str, seed: int):
     paper_train, paper_test = box_paper_sizes(name)
     n_train = profile.n_train or paper_train
     n_test = profile.n_test or paper_test
@@ -236,22 +205,17 @@ def _model_options(name: str, profile: IcaProfile) -> dict[str, Any]:
     return options
 
 
-def _artefacts(run_dir: Path, key: TaskKey) -> _Artefacts:
-    return _Artefacts(run_dir / "tasks" / key.dataset / key.model)
-
-
-def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
-    splits, scaler = prepared
+def _run_task(context: TaskContext) -> dict[str, float]:
+    key, profile, (splits, scaler) = context.key, context.profile, context.data
     started = time.perf_counter()
     config = TrainConfig(
         max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=device,
+        patience=profile.patience, seed=key.seed, device=context.device,
         stop_at_train_accuracy=profile.stop_at_train_accuracy,
     )  # fmt: skip
-    paths = _artefacts(run_dir, key)
     task = fit_and_explain(
-        key, splits, scaler, config, paths.checkpoint, options=_model_options(key.model, profile),
-        on_epoch=lambda r: events.epoch_done(key, r),
+        key, splits, scaler, config, context.checkpoint, options=_model_options(key.model, profile),
+        on_epoch=context.on_epoch,
     )  # fmt: skip
     test, saliency = splits.test, task.saliency
     mask = torch.from_numpy(test.mask)
@@ -260,7 +224,7 @@ def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, floa
     profile_curve = saliency_over_time(saliency)
     class_means = class_mean_saliency(saliency, torch.from_numpy(test.y), 2)
 
-    with atomic_path(paths.saliency) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(context.directory / SALIENCY_FILE) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
             profile=profile_curve.numpy(),
@@ -285,7 +249,7 @@ def collect_results(run_dir: str | os.PathLike[str], profile: IcaProfile, seed: 
     results = []
     for dataset_name in profile.datasets:
         for model_name in profile.models:
-            metrics = store.get(TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed))
+            metrics = store.get(_key(dataset_name, model_name, seed))
             if not metrics:
                 continue
             paper = ica_table1(model_name, dataset_name)
@@ -332,8 +296,7 @@ def write_outputs(
         profiles = {}
         box_steps = None
         for model_name in profile.models:
-            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
-            path = _artefacts(run_dir, key).saliency
+            path = task_dir(run_dir, _key(dataset_name, model_name, seed)) / SALIENCY_FILE
             if not path.exists():
                 continue
             with np.load(path, allow_pickle=False) as data:
@@ -353,3 +316,32 @@ def write_outputs(
                 profiles, figures / f"profile_{dataset_name}.png",
                 title=f"Saliency over time, {dataset_name} box", box_steps=box_steps,
             )  # fmt: skip
+
+
+def _captions(profile: IcaProfile) -> dict[str, str]:
+    captions = {}
+    for d in profile.datasets:
+        captions[f"profile_{d}.png"] = f"Saliency over time on the {d} box, one line per model"
+        for m in profile.models:
+            captions[f"heatmap_{d}_{m}.png"] = f"{model_label(m)} on the {d} box: class-mean saliency"
+    return captions
+
+
+ICA_SUITE = Suite(
+    name=SUITE,
+    title="Input-cell attention: saliency on the box datasets (Table 1 of the supplement)",
+    profiles=PROFILES,
+    resolve=resolve_profile,
+    keep=("datasets", "models", "name"),
+    plan=_plan,
+    prepare=_prepare_data,
+    run_task=_run_task,
+    collect=collect_results,
+    write=write_outputs,
+    tables={"table": "Weighted Jaccard, Euclidean distance and test accuracy per dataset and model, "
+            "the published Table 1 beside ours"},
+    figures=_captions,
+    published="Table 1 of the input-cell attention supplement (Ismail et al., NeurIPS 2019)",
+)
+#: The former name of the suites' events type, kept for one release.
+SuiteEvents = RunEvents

@@ -53,24 +53,21 @@ from salience.metrics import (
     removal_counts,
 )
 from salience.models import build_model
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides
+from salience.runs.events import RunEvents
+from salience.runs.layout import CHECKPOINT_DIR, FIT_METHOD, task_dir
+from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
-from salience.training import (
-    SaliencyGuidedConfig,
-    TrainConfig,
-    fit,
-    load_checkpoint,
-    predict_logits,
-    save_checkpoint,
-)
+from salience.suites.contract import Suite
+from salience.training import SaliencyGuidedConfig, TrainConfig, fit, predict_logits, save_checkpoint
+from salience.training.trainer import TRAININGS
 
 SUITE = "sgt-mnist"
 DATASET = "mnist"
 MODEL = "cnn"
-TRAININGS = ("traditional", "sgt")
-FIT = "fit"
+FIT = FIT_METHOD
 """The ``method`` of a training task's key (its rows: test accuracy, epochs, time)."""
+GRADIENTS_FILE = "gradients.npz"
 METHODS = (
     "gradient", "integrated_gradients", "smoothgrad", "deeplift", "gradient_shap", "deeplift_shap", "random",
 )  # fmt: skip
@@ -211,7 +208,7 @@ def run_sgt_mnist(
     *,
     seed: int = 0,
     device: str = "cpu",
-    events: SuiteEvents | None = None,
+    events: RunEvents | None = None,
 ) -> SgtMnistResults:
     """Run (or resume) the reproduction into ``run_dir``; write its tables and figures; return results.
 
@@ -231,76 +228,39 @@ def run_sgt_mnist(
         >>> [(c.training, c.method, len(c.accuracy)) for c in results.curves][:2]
         [('traditional', 'gradient', 10), ('traditional', 'random', 10)]
     """
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_config(run_dir, profile, seed, device)
-    store = ResultStore(run_dir / "results.sqlite")
-    prepared: _Prepared | None = None
-    for training in TRAININGS:
-        fit_key = _key(training, FIT, seed)
-        checkpoint = _task_dir(run_dir, training, seed) / "checkpoint"
-        fitted = store.has(fit_key) and (checkpoint / "config.json").is_file()
-        pending = [m for m in profile.methods if not _method_done(store, run_dir, training, m, seed)]
-        if fitted and not pending:
-            events.task_done(fit_key, True)
-            for method in profile.methods:
-                events.task_done(_key(training, method, seed), True)
-            continue
-        prepared = prepared or _prepare_data(profile, seed)
-        if fitted:
-            events.task_done(fit_key, True)
-            model = load_checkpoint(checkpoint, device=device).model
-        else:
-            events.task_started(fit_key, profile.max_epochs)
-            model, metrics = _train(fit_key, prepared, profile, device, checkpoint, events)
-            store.put(fit_key, metrics, seconds=metrics["seconds"])
-            events.task_done(fit_key, False)
-        for method in profile.methods:
-            key = _key(training, method, seed)
-            if method not in pending:
-                events.task_done(key, True)
-                continue
-            events.task_started(key, 0)
-            metrics = _evaluate(run_dir, key, model, prepared.evaluation, profile)
-            store.put(key, metrics, seconds=metrics["seconds"])
-            events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(SGT_MNIST_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
 def _key(training: str, method: str, seed: int) -> TaskKey:
     return TaskKey(SUITE, DATASET, MODEL, training, method, seed)
 
 
-def _task_dir(run_dir: Path, training: str, seed: int) -> Path:
-    return run_dir / "tasks" / training / f"seed{seed}"
+def _plan(profile: SgtMnistProfile, seed: int) -> list[Task]:
+    tasks = []
+    for training in TRAININGS:
+        fit_key = _key(training, FIT, seed)
+        checkpoint = (f"{CHECKPOINT_DIR}/config.json",)
+        tasks.append(Task(fit_key, artefacts=checkpoint, max_epochs=profile.max_epochs))
+        for method in profile.methods:
+            files = (GRADIENTS_FILE,) if method == "gradient" else ()
+            tasks.append(Task(_key(training, method, seed), needs=fit_key, artefacts=files, per_method=True))
+    return tasks
 
 
 def _gradients_path(run_dir: Path, training: str, seed: int) -> Path:
-    return _task_dir(run_dir, training, seed) / "gradients.npz"
+    return task_dir(run_dir, _key(training, "gradient", seed), per_method=True) / GRADIENTS_FILE
 
 
-def _method_done(store: ResultStore, run_dir: Path, training: str, method: str, seed: int) -> bool:
-    done = store.has(_key(training, method, seed))
-    return done and (method != "gradient" or _gradients_path(run_dir, training, seed).is_file())
+def _run_task(context: TaskContext) -> dict[str, float]:
+    key, profile = context.key, context.profile
+    if key.method == FIT:
+        args = (context.data, profile, context.device, context.checkpoint, context.events)
+        context.model, metrics = _train(key, *args)
+        return metrics
+    return _evaluate(context.run_dir, key, context.model, context.data.evaluation, profile)
 
 
-def _write_config(run_dir: Path, profile: SgtMnistProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix results made under other settings."""
-    write_run_config(
-        run_dir,
-        SUITE,
-        profile.to_dict(),
-        seed=seed,
-        device=device,
-        keep=("name", "methods", "n_figure_digits"),
-    )
-
-
-def _prepare_data(profile: SgtMnistProfile, seed: int) -> _Prepared:
+def _prepare_data(profile: SgtMnistProfile, group: object, seed: int) -> _Prepared:
     digits = _stratified_subset(load_mnist(), profile.n_samples, seed)
     parts = split_dataset(digits, test=profile.n_test, validation=profile.validation_fraction, seed=seed)
     evaluation = _stratified_subset(parts.test, profile.n_eval, seed)
@@ -518,6 +478,30 @@ def _write_table(stem: Path, rows: list[dict[str, Any]]) -> None:
     writer.writerows(rows)
     write_text_atomic(stem.with_suffix(".csv"), buffer.getvalue())
     write_text_atomic(stem.with_suffix(".json"), json.dumps(rows, indent=2))
+
+
+SGT_MNIST_SUITE = Suite(
+    name=SUITE,
+    title="Saliency guided training on MNIST: accuracy drop as salient pixels are removed (Figures 2, 3)",
+    profiles=PROFILES,
+    resolve=resolve_profile,
+    keep=("name", "methods", "n_figure_digits"),
+    plan=_plan,
+    prepare=_prepare_data,
+    run_task=_run_task,
+    collect=collect_results,
+    write=write_outputs,
+    tables={
+        "table": "Accuracy drop per removed fraction and its area, per training and method",
+        "training": "Held-out accuracy, epochs and gradient sparsity per training",
+        "results": "Every stored row of the suite",
+    },
+    figures=lambda profile: {
+        "accuracy_drop.png": "Accuracy as the top-salient pixels are removed, traditional vs saliency guided",
+        "saliency_maps.png": "Vanilla gradient maps of held-out digits, traditional vs saliency guided",
+    },
+    published=PAPER_DIRECTION,
+)
 
 
 def _plot_accuracy_drop(results: SgtMnistResults, path: Path) -> Path:
