@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from salience.metrics import metric_info
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
 from salience.suites.sgt_mnist import (
     FIT,
     METHODS,
@@ -35,7 +35,7 @@ REDUCED = resolve_profile(
 )  # fmt: skip
 
 
-class _Recorder(SuiteEvents):
+class _Recorder(RunEvents):
     def __init__(self) -> None:
         self.started: list[TaskKey] = []
         self.skipped: list[TaskKey] = []

@@ -45,7 +45,7 @@ from typing import Any
 from salience._io import write_text_atomic
 from salience.runs.config import write_run_config
 from salience.runs.events import RunEvents
-from salience.runs.layout import checkpoint_dir, task_dir
+from salience.runs.layout import CHECKPOINT_DIR, FIT_METHOD, checkpoint_dir, task_dir
 from salience.runs.store import ResultStore, TaskKey
 
 DATABASE = "results.sqlite"
@@ -72,6 +72,18 @@ class Task:
     def directory(self, run_dir: str | os.PathLike[str]) -> Path:
         """Where this task's files go."""
         return task_dir(run_dir, self.key, per_method=self.per_method)
+
+
+def fit_task(key: TaskKey, max_epochs: int) -> Task:
+    """The task that trains the model of ``key``'s (dataset, model, training, seed): method
+    :data:`~salience.runs.layout.FIT_METHOD`, done once its checkpoint is complete.
+
+    Example:
+        >>> fit_task(TaskKey("demo", "d", "lstm", "sgt", "gradient", 0), 5).artefacts
+        ('checkpoint/config.json',)
+    """
+    key = TaskKey(key.suite, key.dataset, key.model, key.training, FIT_METHOD, key.seed)
+    return Task(key, artefacts=(f"{CHECKPOINT_DIR}/config.json",), max_epochs=max_epochs)
 
 
 @dataclass

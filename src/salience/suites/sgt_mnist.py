@@ -55,8 +55,8 @@ from salience.metrics import (
 from salience.models import build_model
 from salience.runs.config import apply_overrides
 from salience.runs.events import RunEvents
-from salience.runs.layout import CHECKPOINT_DIR, FIT_METHOD, task_dir
-from salience.runs.runner import Task, TaskContext, run_suite
+from salience.runs.layout import FIT_METHOD, task_dir
+from salience.runs.runner import Task, TaskContext, fit_task, run_suite
 from salience.runs.store import ResultStore, TaskKey
 from salience.suites.contract import Suite
 from salience.training import SaliencyGuidedConfig, TrainConfig, fit, predict_logits, save_checkpoint
@@ -238,12 +238,11 @@ def _key(training: str, method: str, seed: int) -> TaskKey:
 def _plan(profile: SgtMnistProfile, seed: int) -> list[Task]:
     tasks = []
     for training in TRAININGS:
-        fit_key = _key(training, FIT, seed)
-        checkpoint = (f"{CHECKPOINT_DIR}/config.json",)
-        tasks.append(Task(fit_key, artefacts=checkpoint, max_epochs=profile.max_epochs))
+        fit = fit_task(_key(training, FIT, seed), profile.max_epochs)
+        tasks.append(fit)
         for method in profile.methods:
             files = (GRADIENTS_FILE,) if method == "gradient" else ()
-            tasks.append(Task(_key(training, method, seed), needs=fit_key, artefacts=files, per_method=True))
+            tasks.append(Task(_key(training, method, seed), needs=fit.key, artefacts=files, per_method=True))
     return tasks
 
 
