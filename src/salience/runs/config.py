@@ -52,6 +52,22 @@ def apply_overrides(
     return dataclasses.replace(profile, **given)
 
 
+def select(overrides: dict[str, Any], name: str, values: Iterable[str] | None, choices: Iterable[str]) -> None:
+    """Set the override ``name`` to the selection ``values`` (a tuple), each checked against ``choices``;
+    nothing for an empty or None selection.
+
+    Example:
+        >>> overrides = {}
+        >>> select(overrides, "models", ["lstm"], ("lstm", "tcn"))
+        >>> overrides
+        {'models': ('lstm',)}
+    """
+    if values:
+        for value in values:
+            check_choice(value, name, choices)
+        overrides[name] = tuple(values)
+
+
 def write_run_config(
     run_dir: str | Path,
     suite: str,

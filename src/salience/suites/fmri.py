@@ -27,23 +27,20 @@ we use the top 5 % per sample. Input-cell attention uses flatten pooling, as the
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from salience._io import atomic_path, write_text_atomic
-from salience._validation import check_choice
-from salience.data import Standardizer, split_dataset
+from salience.data import split_dataset
 from salience.data.fmri import (
     PAPER_OFF_STEPS,
     PAPER_ON_STEPS,
@@ -54,14 +51,14 @@ from salience.data.fmri import (
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides
+from salience.runs.config import apply_overrides, select
 from salience.runs.events import RunEvents
 from salience.runs.layout import task_dir
 from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
+from salience.runs.tables import export_results, write_csv
 from salience.suites.contract import Suite
-from salience.suites.fit_explain import fit_and_explain
-from salience.training import TrainConfig
+from salience.suites.fit_explain import run_fit_explain, standardized
 
 SUITE = "fmri"
 DATASET = "task-blocks"
@@ -174,20 +171,13 @@ def resolve_profile(
         >>> resolve_profile("quick", max_epochs=5).max_epochs
         5
     """
-    if models:
-        for name in models:
-            check_choice(name, "models", MODELS)
-        overrides["models"] = tuple(models)
+    select(overrides, "models", models, MODELS)
     return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_fmri(
-    run_dir: str | os.PathLike[str],
-    profile: str | FmriProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "cpu",
-    events: RunEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | FmriProfile = "quick", *, seed: int = 0,
+    device: str = "cpu", events: RunEvents | None = None,
 ) -> list[FmriResult]:
     """Run (or resume) the on-task/off-task reproduction into ``run_dir``; one result per model.
 
@@ -215,32 +205,13 @@ def _prepare_data(profile: FmriProfile, group: object, seed: int):
         off_steps=profile.off_steps, amplitude=profile.amplitude, seed=seed,
     )  # fmt: skip
     splits = split_dataset(data, test=profile.n_test, validation=profile.validation_fraction, seed=seed)
-    scaler = Standardizer.fit(splits.train)
-    parts = {part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")}
-    return replace(splits, **parts), scaler
-
-
-def _model_options(name: str, profile: FmriProfile) -> dict[str, Any]:
-    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
-    if name.startswith("ica-"):
-        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
-    if name.endswith("selfattn"):
-        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
-    return options
+    return standardized(splits)
 
 
 def _run_task(context: TaskContext) -> dict[str, float]:
-    key, profile, (splits, scaler) = context.key, context.profile, context.data
+    profile = context.profile
     started = time.perf_counter()
-    config = TrainConfig(
-        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=context.device,
-        stop_at_train_accuracy=profile.stop_at_train_accuracy,
-    )  # fmt: skip
-    task = fit_and_explain(
-        key, splits, scaler, config, context.checkpoint, options=_model_options(key.model, profile),
-        on_epoch=context.on_epoch,
-    )  # fmt: skip
+    task = run_fit_explain(context)
     saliency = task.saliency
     shares = time_bucket_distribution(saliency, edges=profile.edges, top_fraction=profile.top_fraction)
     profile_curve = saliency_over_time(saliency)
@@ -346,9 +317,7 @@ def write_outputs(
     from salience.figures import plot_bucket_distribution, plot_saliency_profiles
 
     run_dir = Path(run_dir)
-    store = ResultStore(run_dir / "results.sqlite")
-    store.export_csv(run_dir / "results.csv", suite=SUITE)
-    store.export_json(run_dir / "results.json", suite=SUITE)
+    export_results(run_dir, SUITE)
     labels = bucket_labels(profile.edges, profile.on_steps)
     columns = [f"share_{name.split(' (')[0].replace(' ', '')}" for name in labels]
     records = [
@@ -360,11 +329,7 @@ def write_outputs(
         for r in results
     ]  # fmt: skip
     fields = ["model", "label", "acc", *columns, "late_bucket_share", "epochs", "seconds"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
+    write_csv(run_dir / "table.csv", records, fields)
     summary = {
         "edges": list(profile.edges),
         "buckets": labels,
@@ -397,14 +362,10 @@ def write_outputs(
 FMRI_SUITE = Suite(
     name=SUITE,
     title="On-task/off-task saliency over time (Figure 5 of the input-cell attention supplement)",
-    profiles=PROFILES,
-    resolve=resolve_profile,
+    profiles=PROFILES, resolve=resolve_profile,
     keep=("models", "name"),
-    plan=_plan,
-    prepare=_prepare_data,
-    run_task=_run_task,
-    collect=collect_results,
-    write=write_outputs,
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    collect=collect_results, write=write_outputs,
     tables={
         "table": "Share of each sample's top-salient cells per time bucket, test accuracy, per model",
         "results": "Every stored row of the suite",

@@ -13,22 +13,18 @@ the published Table 1 (see ``salience.models.input_cell``).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from salience._io import atomic_path, write_text_atomic
-from salience._validation import check_choice
-from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
+from salience._io import atomic_path
+from salience.data import BOX_DATASETS, box_paper_sizes, make_box, split_dataset
 from salience.metrics import (
     class_mean_saliency,
     euclidean_distance,
@@ -37,15 +33,15 @@ from salience.metrics import (
     weighted_jaccard,
 )
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides
+from salience.runs.config import apply_overrides, select
 from salience.runs.events import RunEvents
 from salience.runs.layout import task_dir
 from salience.runs.published import ica_table1
 from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
+from salience.runs.tables import write_table
 from salience.suites.contract import Suite
-from salience.suites.fit_explain import fit_and_explain
-from salience.training import TrainConfig
+from salience.suites.fit_explain import run_fit_explain, standardized
 
 SUITE = "ica"
 METHOD = "gradient"
@@ -143,24 +139,14 @@ def resolve_profile(
 
     An override given as None is ignored, except ``stop_at_train_accuracy=None`` (validation only).
     """
-    if datasets:
-        for name in datasets:
-            check_choice(name, "datasets", BOX_DATASETS)
-        overrides["datasets"] = tuple(datasets)
-    if models:
-        for name in models:
-            check_choice(name, "models", MODELS)
-        overrides["models"] = tuple(models)
+    select(overrides, "datasets", datasets, BOX_DATASETS)
+    select(overrides, "models", models, MODELS)
     return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_ica(
-    run_dir: str | os.PathLike[str],
-    profile: str | IcaProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    events: RunEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | IcaProfile = "quick", *, seed: int = 0,
+    device: str = "auto", events: RunEvents | None = None,
 ) -> list[IcaResult]:
     """Run (or resume) the reproduction into ``run_dir`` and return one result per (dataset, model)."""
     return run_suite(ICA_SUITE, run_dir, profile, seed=seed, device=device, events=events)
@@ -185,39 +171,13 @@ def _prepare_data(profile: IcaProfile, name: str, seed: int):
     data = make_box(
         name, n=n_train + n_test, seed=seed, n_steps=profile.n_steps, n_features=profile.n_features
     )
-    splits = split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed)
-    scaler = Standardizer.fit(splits.train)
-    return (
-        replace(
-            splits,
-            **{part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")},
-        ),
-        scaler,
-    )
-
-
-def _model_options(name: str, profile: IcaProfile) -> dict[str, Any]:
-    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
-    if name.startswith("ica-"):
-        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
-    if name.endswith("selfattn"):
-        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
-    return options
+    return standardized(split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed))
 
 
 def _run_task(context: TaskContext) -> dict[str, float]:
-    key, profile, (splits, scaler) = context.key, context.profile, context.data
     started = time.perf_counter()
-    config = TrainConfig(
-        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=context.device,
-        stop_at_train_accuracy=profile.stop_at_train_accuracy,
-    )  # fmt: skip
-    task = fit_and_explain(
-        key, splits, scaler, config, context.checkpoint, options=_model_options(key.model, profile),
-        on_epoch=context.on_epoch,
-    )  # fmt: skip
-    test, saliency = splits.test, task.saliency
+    task = run_fit_explain(context)
+    test, saliency = context.data[0].test, task.saliency
     mask = torch.from_numpy(test.mask)
     wjac = weighted_jaccard(saliency, mask)
     euc = euclidean_distance(saliency, mask)
@@ -283,13 +243,7 @@ def write_outputs(
         "dataset", "model", "label", "wjac", "paper_wjac", "euc", "paper_euc", "acc", "paper_acc",
         "late_fraction", "epochs", "seconds", "paper_note",
     ]  # fmt: skip
-    records = [{c: getattr(r, c) for c in columns} for r in results]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
-    write_text_atomic(run_dir / "table.json", json.dumps(records, indent=2))
+    write_table(run_dir / "table", [{c: getattr(r, c) for c in columns} for r in results], columns)
 
     figures = run_dir / "figures"
     for dataset_name in profile.datasets:
@@ -330,14 +284,10 @@ def _captions(profile: IcaProfile) -> dict[str, str]:
 ICA_SUITE = Suite(
     name=SUITE,
     title="Input-cell attention: saliency on the box datasets (Table 1 of the supplement)",
-    profiles=PROFILES,
-    resolve=resolve_profile,
+    profiles=PROFILES, resolve=resolve_profile,
     keep=("datasets", "models", "name"),
-    plan=_plan,
-    prepare=_prepare_data,
-    run_task=_run_task,
-    collect=collect_results,
-    write=write_outputs,
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    collect=collect_results, write=write_outputs,
     tables={"table": "Weighted Jaccard, Euclidean distance and test accuracy per dataset and model, "
             "the published Table 1 beside ours"},
     figures=_captions,

@@ -48,9 +48,6 @@ and reloads a stored checkpoint to finish missing evaluations.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -60,7 +57,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from salience._io import atomic_path, write_text_atomic
+from salience._io import atomic_path
 from salience._validation import check_choice
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
 from salience.explain.text import token_attributions
@@ -73,6 +70,7 @@ from salience.runs.layout import FIT_METHOD
 from salience.runs.published import sgt_table1_eraser
 from salience.runs.runner import Task, TaskContext, fit_task, run_suite
 from salience.runs.store import ResultStore, TaskKey
+from salience.runs.tables import export_results, write_table
 from salience.suites.contract import Suite
 from salience.training import SaliencyGuidedConfig, TrainConfig, evaluate, fit, save_checkpoint
 from salience.training.trainer import TRAININGS
@@ -181,12 +179,8 @@ def task_count(profile: str | SgtTextProfile) -> int:
 
 
 def run_sgt_text(
-    run_dir: str | os.PathLike[str],
-    profile: str | SgtTextProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "cpu",
-    events: RunEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | SgtTextProfile = "quick", *, seed: int = 0,
+    device: str = "cpu", events: RunEvents | None = None,
 ) -> list[SgtTextResult]:
     """Run (or resume) the suite into ``run_dir``; return one result per (training, method).
 
@@ -355,15 +349,8 @@ def write_outputs(
         record = {c: getattr(r, c) for c in columns}
         record.update({level: (r.curves or {}).get(level) for level in levels})
         records.append(record)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns + levels, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
-    write_text_atomic(run_dir / "table.json", json.dumps(records, indent=2))
-    store = ResultStore(run_dir / "results.sqlite")
-    store.export_csv(run_dir / "results.csv", suite=SUITE)
-    store.export_json(run_dir / "results.json", suite=SUITE)
+    write_table(run_dir / "table", records, columns + levels)
+    export_results(run_dir, SUITE)
     if results:
         _plot_aopc(results, run_dir / "figures" / "eraser_aopc.png")
 
@@ -371,16 +358,11 @@ def write_outputs(
 SGT_TEXT_SUITE = Suite(
     name=SUITE,
     title="Saliency guided training on text: ERASER comprehensiveness and sufficiency (Table 1, Movies)",
-    profiles=PROFILES,
-    resolve=resolve_profile,
+    profiles=PROFILES, resolve=resolve_profile,
     keep=("name", "methods", "trainings"),
     same_seed=True,
-    plan=_plan,
-    prepare=_prepare_data,
-    run_task=_run_task,
-    load_model=_load_model,
-    collect=collect_results,
-    write=write_outputs,
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    load_model=_load_model, collect=collect_results, write=write_outputs,
     tables={
         "table": "ERASER comprehensiveness and sufficiency per training and method, the paper's beside",
         "results": "Every stored row of the suite",

@@ -161,16 +161,9 @@ def resolve_sgt_profile(name: str = "quick", **overrides: Any) -> BenchProfile:
 
 
 def run_sgt_timeseries(
-    run_dir: str | os.PathLike[str],
-    profile: str = "quick",
-    *,
-    seed: int = 0,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    device: str = "cpu",
-    threads: int | None = None,
-    events: RunEvents | None = None,
-    **overrides: Any,
+    run_dir: str | os.PathLike[str], profile: str = "quick", *, seed: int = 0, workers: int | None = None,
+    scheduler: str | None = None, device: str = "cpu", threads: int | None = None,
+    events: RunEvents | None = None, **overrides: Any,
 ) -> SgtTimeseriesResults:
     """Run the grid of suite profile ``profile`` both ways and write the comparison into ``run_dir``.
 
