@@ -63,6 +63,7 @@ from salience.runs.layout import checkpoint_dir
 from salience.runs.store import ResultStore, TaskKey
 
 CONFIG_FILE = "config.json"
+TITLE = "Time-series saliency benchmark grid (Ismail et al., NeurIPS 2020)"
 DATABASE = "results.sqlite"
 
 
@@ -255,8 +256,9 @@ def _write_config(root: Path, profile: BenchProfile, seed: int, device: str) -> 
         read_config(root)  # refuses a directory of another suite
     root.mkdir(parents=True, exist_ok=True)
     write_run_config(
-        root, SUITE, profile.to_dict(), seed=seed, device=device, keep=("name", *SELECTIONS), same_seed=True
-    )
+        root, SUITE, profile.to_dict(), seed=seed, device=device, keep=("name", *SELECTIONS), same_seed=True,
+        title=TITLE,
+    )  # fmt: skip
 
 
 def _training_key(key: TaskKey) -> TaskKey:
