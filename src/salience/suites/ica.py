@@ -35,6 +35,7 @@ from salience.metrics import (
 from salience.models import MODELS, model_label
 from salience.runs.config import apply_overrides, select
 from salience.runs.events import RunEvents
+from salience.runs.events import SuiteEvents as SuiteEvents  # the former name, kept for one release
 from salience.runs.layout import task_dir
 from salience.runs.published import ica_table1
 from salience.runs.runner import Task, TaskContext, run_suite
@@ -293,5 +294,3 @@ ICA_SUITE = Suite(
     figures=_captions,
     published="Table 1 of the input-cell attention supplement (Ismail et al., NeurIPS 2019)",
 )
-#: The former name of the suites' events type, kept for one release.
-SuiteEvents = RunEvents

@@ -40,7 +40,7 @@ comprehensiveness at or below traditional training; the paper's rise in comprehe
 reproduced on these short sentences.
 
 Results go to the run directory's SQLite store (suite ``sgt-text``, dataset ``movies-rt``, model
-``bilstm-text``): one task per training (method ``none``: test accuracy, epochs, seconds) and one per
+``bilstm-text``): one task per training (method ``fit``: test accuracy, epochs, seconds) and one per
 (training, method) (comprehensiveness, sufficiency and their per-level values). Each trained model is
 saved as a checkpoint with its vocabulary (``vocab.json``) beside it; a rerun skips what is stored
 and reloads a stored checkpoint to finish missing evaluations.
