@@ -24,6 +24,7 @@ from pathlib import Path
 from salience.bench.executor import default_workers
 from salience.bench.grid import run_bench
 from salience.bench.profile import resolve_profile
+from salience.runs.layout import FIT_METHOD
 
 
 def timed_run(run_dir: Path, profile, workers: int, threads: int | None = None) -> float:
@@ -41,7 +42,7 @@ def task_seconds(run_dir: Path, saliency_scale: float) -> dict[str, float]:
         rows = db.execute("SELECT model, method, seconds FROM task_log").fetchall()
     totals: dict[str, float] = defaultdict(float)
     for model, method, seconds in rows:
-        training = method == "-"
+        training = method == FIT_METHOD
         name = f"{model} {'training' if training else method}"
         totals[name] += (seconds or 0.0) * (1.0 if training else saliency_scale)
     return dict(totals)

@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 import torch
 
-from salience.bench.grid import BenchEvents, bench_status, model_dir, plan, run_bench
+from salience.bench.grid import bench_status, model_dir, plan, run_bench
 from salience.bench.profile import BASELINE_METHODS, TRAINING_RUN, resolve_profile
 from salience.bench.summary import summarize
 from salience.bench.tasks import prepare_data
 from salience.cli import main
 from salience.explain import attribute
 from salience.metrics import aup, aur
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultRow, ResultStore
 from salience.training import load_checkpoint
 
@@ -75,7 +76,7 @@ def two_worker_run(tmp_path_factory):
         run_dir,
         tiny_profile(),
         workers=2,
-        events=BenchEvents(planned=lambda total, todo: events.append((total, todo))),
+        events=RunEvents(planned=lambda total, todo: events.append((total, todo))),
     )
     return run_dir, report, events
 
@@ -121,7 +122,7 @@ def test_rerun_computes_nothing_and_other_settings_are_refused(two_worker_run):
         run_dir,
         tiny_profile(),
         workers=1,
-        events=BenchEvents(planned=lambda total, todo: events.append(todo)),
+        events=RunEvents(planned=lambda total, todo: events.append(todo)),
     )
     assert events == [0] and report.counts()["done"] == 16
     assert results(run_dir / "results.sqlite") == before
@@ -136,7 +137,7 @@ def test_a_new_method_reuses_the_trained_models(two_worker_run, tmp_path):
         run_dir,
         tiny_profile(methods=["gradient", "integrated_gradients"]),
         workers=1,
-        events=BenchEvents(planned=lambda total, todo: events.append((total, todo))),
+        events=RunEvents(planned=lambda total, todo: events.append((total, todo))),
     )
     assert events == [(20, 4)]  # 4 models × the new method; no training
     status = bench_status(run_dir)
@@ -159,7 +160,7 @@ def test_models_under_the_threshold_are_recorded_but_not_scored(tmp_path):
 
 def test_summary_diff_is_the_mean_gap_to_the_random_baseline():
     def rows(dataset, model, accuracy, scores):
-        out = [ResultRow("bench", dataset, model, "traditional", "-", 0, "test_accuracy", accuracy)]
+        out = [ResultRow("bench", dataset, model, "traditional", "fit", 0, "test_accuracy", accuracy)]
         for method, (p, r) in scores.items():
             out += [
                 ResultRow("bench", dataset, model, "traditional", method, 0, "aup", p),
@@ -312,9 +313,10 @@ def test_plan_has_one_training_task_per_training_and_keys_saliency_by_training()
             }
         else:
             assert "sgt" not in spec.train
-    assert model_dir("r", tasks[0].key).name == "tcn-seed0"  # traditional keeps the old layout
+    parts = ("tcn", "traditional", "seed0", "checkpoint")
+    assert model_dir("r", tasks[0].key).relative_to("r").parts[-4:] == parts
     sgt_key = next(t.key for t in tasks if t.key.training == "sgt" and t.is_training)
-    assert model_dir("r", sgt_key).name == "tcn-sgt-seed0"
+    assert model_dir("r", sgt_key).relative_to("r").parts[-4:] == ("tcn", "sgt", "seed0", "checkpoint")
 
 
 def test_profile_rejects_unknown_trainings_and_sgt_settings():
@@ -335,14 +337,14 @@ def sgt_run(tmp_path_factory):
     def planned(total, todo):
         events.append((total, todo))
 
-    run_bench(run_dir, sgt_profile(), workers=1, threads=1, events=BenchEvents(planned=planned))
+    run_bench(run_dir, sgt_profile(), workers=1, threads=1, events=RunEvents(planned=planned))
     before = results(run_dir / "results.sqlite")
     report = run_bench(
         run_dir,
         sgt_profile(trainings=["traditional", "sgt"]),
         workers=1,
         threads=1,
-        events=BenchEvents(planned=planned),
+        events=RunEvents(planned=planned),
     )
     return run_dir, report, events, before
 
@@ -391,7 +393,7 @@ def test_rerun_with_trainings_computes_nothing_and_other_sgt_settings_are_refuse
     events = []
     profile = sgt_profile(trainings=["sgt", "traditional"])
     run_bench(
-        run_dir, profile, workers=1, events=BenchEvents(planned=lambda total, todo: events.append(todo))
+        run_dir, profile, workers=1, events=RunEvents(planned=lambda total, todo: events.append(todo))
     )
     assert events == [0] and results(run_dir / "results.sqlite") == before
     with pytest.raises(ValueError, match=r"other settings \(sgt\)"):
@@ -425,7 +427,7 @@ def test_training_table_averages_each_training_over_its_own_passing_datasets():
     def rows(dataset, training, accuracy, p, r, rp, rr):
         base = ("bench", dataset, "lstm", training)
         return [
-            ResultRow(*base, "-", 0, "test_accuracy", accuracy),
+            ResultRow(*base, "fit", 0, "test_accuracy", accuracy),
             ResultRow(*base, "deeplift", 0, "aup", p),
             ResultRow(*base, "deeplift", 0, "aur", r),
             ResultRow(*base, "random", 0, "aup", rp),

@@ -13,7 +13,8 @@ import sqlite3
 
 import pytest
 
-from salience.suites.fmri import SuiteEvents, format_summary, resolve_profile, run_fmri
+from salience.runs.events import RunEvents
+from salience.suites.fmri import format_summary, resolve_profile, run_fmri
 
 pytestmark = pytest.mark.reproduction
 
@@ -67,7 +68,8 @@ def test_outputs_written(finished_run):
     for name in ("buckets.png", "profile.png"):
         assert (run_dir / "figures" / name).stat().st_size > 1000
     for model in ("lstm", "ica-lstm"):
-        assert (run_dir / "tasks" / "seed0" / model / "checkpoint" / "model.safetensors").exists()
+        checkpoint = run_dir / "tasks/task-blocks" / model / "traditional/seed0/checkpoint"
+        assert (checkpoint / "model.safetensors").exists()
     assert (run_dir / "results.csv").read_text().count("bucket_share_") == 10
 
 
@@ -75,7 +77,7 @@ def test_rerun_skips_finished_tasks(finished_run):
     run_dir, results = finished_run
     skipped = []
     again = run_fmri(
-        run_dir, SMALL, seed=0, device="cpu", events=SuiteEvents(task_done=lambda k, was: skipped.append(was))
+        run_dir, SMALL, seed=0, device="cpu", events=RunEvents(task_done=lambda k, was: skipped.append(was))
     )
     assert skipped == [True, True]
     assert [r.shares for r in again] == [results["lstm"].shares, results["ica-lstm"].shares]
@@ -98,14 +100,14 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path, one_thread):
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        run_fmri(tmp_path, profile, events=SuiteEvents(epoch_done=stop_in_second_task))
+        run_fmri(tmp_path, profile, events=RunEvents(epoch_done=stop_in_second_task))
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         models = {row[0] for row in db.execute("SELECT DISTINCT model FROM results")}
     assert models == {"lstm"}
-    assert not (tmp_path / "tasks" / "seed0" / "ica-lstm" / "saliency.npz").exists()
+    assert not (tmp_path / "tasks/task-blocks/ica-lstm/traditional/seed0/saliency.npz").exists()
 
     ran = []
-    run_fmri(tmp_path, profile, events=SuiteEvents(task_started=lambda k, n: ran.append(k.model)))
+    run_fmri(tmp_path, profile, events=RunEvents(task_started=lambda k, n: ran.append(k.model)))
     assert ran == ["ica-lstm"]
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         total, distinct = db.execute(

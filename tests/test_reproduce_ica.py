@@ -13,7 +13,8 @@ import sqlite3
 
 import pytest
 
-from salience.suites.ica import PROFILES, SuiteEvents, resolve_profile, run_ica
+from salience.runs.events import RunEvents
+from salience.suites.ica import PROFILES, resolve_profile, run_ica
 
 pytestmark = pytest.mark.reproduction
 
@@ -60,14 +61,14 @@ def test_outputs_written(finished_run):
     assert header[:5] == ["dataset", "model", "label", "wjac", "paper_wjac"]
     for model in ("lstm", "ica-lstm"):
         assert (run_dir / "figures" / f"heatmap_earlier_{model}.png").stat().st_size > 1000
-        assert (run_dir / "tasks" / "earlier" / model / "checkpoint" / "model.safetensors").exists()
+        assert (run_dir / "tasks/earlier" / model / "traditional/seed0/checkpoint/model.safetensors").exists()
     assert (run_dir / "figures" / "profile_earlier.png").stat().st_size > 1000
 
 
 def test_rerun_skips_finished_tasks(finished_run):
     run_dir, results = finished_run
     skipped = []
-    events = SuiteEvents(task_done=lambda key, was_skipped: skipped.append(was_skipped))
+    events = RunEvents(task_done=lambda key, was_skipped: skipped.append(was_skipped))
     again = run_ica(run_dir, SMALL, seed=0, device="cpu", events=events)
     assert skipped == [True, True]
     assert [r.wjac for r in again] == [results["lstm"].wjac, results["ica-lstm"].wjac]
@@ -84,15 +85,15 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path):
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        run_ica(tmp_path, profile, device="cpu", events=SuiteEvents(epoch_done=stop_in_second_task))
+        run_ica(tmp_path, profile, device="cpu", events=RunEvents(epoch_done=stop_in_second_task))
     with sqlite3.connect(tmp_path / "results.sqlite") as db:
         models = {row[0] for row in db.execute("SELECT DISTINCT model FROM results")}
     assert models == {"lstm"}
-    assert not (tmp_path / "tasks" / "earlier" / "ica-lstm" / "saliency.npz").exists()
+    assert not (tmp_path / "tasks/earlier/ica-lstm/traditional/seed0/saliency.npz").exists()
 
     ran = []
     run_ica(
-        tmp_path, profile, device="cpu", events=SuiteEvents(task_started=lambda k, n: ran.append(k.model))
+        tmp_path, profile, device="cpu", events=RunEvents(task_started=lambda k, n: ran.append(k.model))
     )
     assert ran == ["ica-lstm"]
     with sqlite3.connect(tmp_path / "results.sqlite") as db:

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from salience.metrics import metric_info
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
 from salience.suites.sgt_mnist import (
     FIT,
     METHODS,
@@ -35,7 +35,7 @@ REDUCED = resolve_profile(
 )  # fmt: skip
 
 
-class _Recorder(SuiteEvents):
+class _Recorder(RunEvents):
     def __init__(self) -> None:
         self.started: list[TaskKey] = []
         self.skipped: list[TaskKey] = []
@@ -69,7 +69,7 @@ def test_every_method_is_stored_with_catalogued_metrics(tiny_run) -> None:
         assert curve.accuracy[0] == results.curve(curve.training, "random").accuracy[0]  # same digits
     assert [t.training for t in results.trainings] == list(TRAININGS)
     assert all(0.0 <= t.gini <= 1.0 for t in results.trainings)
-    checkpoint = load_checkpoint(run_dir / "tasks" / "sgt" / "seed0" / "checkpoint")
+    checkpoint = load_checkpoint(run_dir / "tasks" / "mnist" / "cnn" / "sgt" / "seed0" / "checkpoint")
     assert checkpoint.config["name"] == "cnn"
     assert checkpoint.metadata["train"]["training"] == "sgt"
     assert checkpoint.metadata["train"]["sgt"]["fill"] == "sample_range"

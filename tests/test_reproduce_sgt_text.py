@@ -13,8 +13,8 @@ import torch
 
 from salience.data import Vocabulary, load_movie_reviews, text_splits
 from salience.models import load_text_checkpoint
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
 from salience.suites.sgt_text import (
     DATASET,
     METHODS,
@@ -45,11 +45,11 @@ class Recorder:
         self.done: list[tuple[str, str, bool]] = []
         self.epochs = 0
 
-    def events(self) -> SuiteEvents:
+    def events(self) -> RunEvents:
         def epoch(key, report):
             self.epochs += 1
 
-        return SuiteEvents(
+        return RunEvents(
             epoch_done=epoch,
             task_done=lambda key, skipped: self.done.append((key.training, key.method, skipped)),
         )
@@ -89,7 +89,7 @@ def test_sgt_text_suite_end_to_end_and_resume(tmp_path):
     )
 
     store = ResultStore(tmp_path / "results.sqlite")
-    assert {key.method for key in store.done_keys(SUITE)} == {"none", *METHODS}
+    assert {key.method for key in store.done_keys(SUITE)} == {"fit", *METHODS}
 
     # the checkpoint reloads with its vocabulary and gives the stored test accuracy
     texts, labels = load_movie_reviews()
@@ -98,7 +98,7 @@ def test_sgt_text_suite_end_to_end_and_resume(tmp_path):
         test=profile.test_fraction, validation=profile.validation_fraction, seed=0, name=DATASET,
     )  # fmt: skip
     for training in TRAININGS:
-        directory = tmp_path / "tasks" / DATASET / "bilstm-text" / training / "checkpoint"
+        directory = tmp_path / "tasks" / DATASET / "bilstm-text" / training / "seed0" / "checkpoint"
         assert Vocabulary.load(directory / "vocab.json") == vocab
         model = load_text_checkpoint(directory).model
         with torch.no_grad():

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from salience.bench.grid import BenchEvents, model_dir
+from salience.bench.grid import model_dir
 from salience.bench.profile import TRAINING_RUN
 from salience.bench.tasks import data_spec, prepare_data
 from salience.explain import attribute
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
 from salience.suites import sgt_timeseries
 from salience.suites.sgt_timeseries import (
@@ -136,7 +137,7 @@ def test_rerun_computes_nothing(tiny_suite, monkeypatch):
     monkeypatch.setattr(sgt_timeseries, "_profile_metrics", fail)
     todo = []
     again = run_sgt_timeseries(
-        run_dir, workers=1, events=BenchEvents(planned=lambda _, n: todo.append(n)), **TINY
+        run_dir, workers=1, events=RunEvents(planned=lambda _, n: todo.append(n)), **TINY
     )
     assert todo == [0]
     assert again.table == results.table and again.profiles == results.profiles

@@ -1,11 +1,12 @@
 """The benchmark grid: plan the tasks of a run directory, run the missing ones on Dask, record each.
 
 A task is (dataset, model, training, method, seed). For every (dataset, model, training) one
-training task (method ``-``) trains the model (``traditional`` or saliency guided, ``sgt``) and
+training task (method ``fit``) trains the model (``traditional`` or saliency guided, ``sgt``) and
 records its accuracies; one saliency task per method then scores that model's maps. Results go to
 ``results.sqlite`` in the run directory as each task finishes (all of a task's metrics in one
-transaction), model weights to ``models/<dataset>/<model>[-sgt]-seed<seed>/`` (safetensors + JSON),
-the settings to ``config.json``.
+transaction), model weights to ``tasks/<dataset>/<model>/<training>/seed<seed>/checkpoint/``
+(safetensors + JSON, the run-directory layout of :mod:`salience.runs.layout`), the settings to
+``config.json``.
 
 Running the same command again computes only what is missing: tasks with results are never
 recomputed, a trained model whose checkpoint is complete is not retrained, and a run directory made
@@ -28,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,11 @@ from typing import Any
 from safetensors.torch import load as load_weights
 from safetensors.torch import save as save_weights
 
-from salience._io import write_text_atomic
 from salience._validation import check_positive_int
-from salience._versions import runtime_versions
 from salience.bench.executor import After, Job, dask_client, default_workers, run_jobs
 from salience.bench.profile import (
     BASELINE_METHODS,
+    SELECTIONS,
     SUITE,
     TRAINING_RUN,
     BenchProfile,
@@ -56,9 +56,14 @@ from salience.bench.tasks import (
     run_training,
 )
 from salience.models.checkpoint import load_checkpoint, write_checkpoint
+from salience.runs.config import write_run_config
+from salience.runs.events import BenchEvents as BenchEvents  # the former name, kept for one release
+from salience.runs.events import RunEvents
+from salience.runs.layout import checkpoint_dir
 from salience.runs.store import ResultStore, TaskKey
 
 CONFIG_FILE = "config.json"
+TITLE = "Time-series saliency benchmark grid (Ismail et al., NeurIPS 2020)"
 DATABASE = "results.sqlite"
 
 
@@ -72,14 +77,6 @@ class PlannedTask:
     @property
     def is_training(self) -> bool:
         return self.key.method == TRAINING_RUN
-
-
-@dataclass
-class BenchEvents:
-    """Callbacks for a progress display: ``planned(total, todo)``, then ``finished(key, status)``."""
-
-    planned: Callable[[int, int], None] = lambda total, todo: None
-    finished: Callable[[TaskKey, str], None] = lambda key, status: None
 
 
 @dataclass
@@ -144,7 +141,7 @@ def run_bench(
     scheduler: str | None = None,
     device: str = "cpu",
     threads: int | None = None,
-    events: BenchEvents | None = None,
+    events: RunEvents | None = None,
 ) -> BenchReport:
     """Run the tasks of ``profile`` missing from ``run_dir`` on Dask; return every task's status.
 
@@ -154,7 +151,7 @@ def run_bench(
     for value, name in ((threads, "threads"), (workers, "workers")):
         if value is not None:
             check_positive_int(value, name)
-    events = events or BenchEvents()
+    events = events or RunEvents()
     root = Path(run_dir)
     _write_config(root, profile, seed, device)
     store = ResultStore(root / DATABASE)
@@ -255,27 +252,13 @@ def _saved_profile(config: dict[str, Any]) -> BenchProfile:
 
 
 def _write_config(root: Path, profile: BenchProfile, seed: int, device: str) -> None:
-    path = root / CONFIG_FILE
-    if path.is_file():
-        previous = read_config(root)
-        old = _saved_profile(previous)
-        if old.settings() != profile.settings() or previous.get("seed") != seed:
-            changed = sorted(k for k, v in profile.settings().items() if old.settings().get(k) != v)
-            if previous.get("seed") != seed:
-                changed.append("seed")
-            raise ValueError(
-                f"run_dir: {root} holds a run with other settings ({', '.join(changed)}); "
-                "use another --out directory"
-            )
-    document = {
-        "suite": SUITE,
-        "seed": seed,
-        "device": device,
-        "profile": profile.to_dict(),
-        "versions": runtime_versions(),
-    }
+    if (root / CONFIG_FILE).is_file():
+        read_config(root)  # refuses a directory of another suite
     root.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps(document, indent=2) + "\n")
+    write_run_config(
+        root, SUITE, profile.to_dict(), seed=seed, device=device, keep=("name", *SELECTIONS), same_seed=True,
+        title=TITLE,
+    )  # fmt: skip
 
 
 def _training_key(key: TaskKey) -> TaskKey:
@@ -283,15 +266,13 @@ def _training_key(key: TaskKey) -> TaskKey:
 
 
 def model_dir(run_dir: str | os.PathLike[str], key: TaskKey) -> Path:
-    """Where the weights of the model of ``key`` are kept (``<model>-seed<seed>`` for traditional
-    training, ``<model>-<training>-seed<seed>`` otherwise).
+    """Where the weights of the model of ``key`` are kept (its checkpoint in the task layout).
 
     Example:
-        >>> model_dir("run", TaskKey("bench", "Middle_Box", "lstm", "sgt", "-", 0)).as_posix()
-        'run/models/Middle_Box/lstm-sgt-seed0'
+        >>> model_dir("run", TaskKey("bench", "Middle_Box", "lstm", "sgt", "gradient", 0)).as_posix()
+        'run/tasks/Middle_Box/lstm/sgt/seed0/checkpoint'
     """
-    name = key.model if key.training == "traditional" else f"{key.model}-{key.training}"
-    return Path(run_dir) / "models" / key.dataset / f"{name}-seed{key.seed}"
+    return checkpoint_dir(run_dir, key)
 
 
 def _save_model(root: Path, key: TaskKey, result: dict[str, Any]) -> None:

@@ -41,12 +41,13 @@ from typing import Any
 from salience._validation import check_choice, check_fraction, check_positive_int
 from salience.data.benchmark import LAYOUTS
 from salience.data.processes import PROCESSES
+from salience.runs.layout import FIT_METHOD
 from salience.training.saliency_guided import SaliencyGuidedConfig
 from salience.training.trainer import TRAININGS
 
 SUITE = "bench"
-TRAINING_RUN = "-"
-"""The ``method`` of a task that trains a model (its row holds the model's accuracies)."""
+TRAINING_RUN = FIT_METHOD
+"""The ``method`` of a task that trains a model (its row holds the model's accuracies): ``fit``."""
 
 #: The benchmark's four architectures and the options that give the benchmark's sizes.
 BENCH_MODELS: dict[str, dict[str, Any]] = {

@@ -22,7 +22,7 @@ Two baselines, both in the tables (column ``baseline``):
 Example:
     >>> from salience.runs.store import ResultRow
     >>> rows = [ResultRow("bench", "Middle_Box", "tcn", "traditional", m, 0, k, v)
-    ...         for m, k, v in [("-", "test_accuracy", 1.0), ("gradient", "aup", 0.5),
+    ...         for m, k, v in [("fit", "test_accuracy", 1.0), ("gradient", "aup", 0.5),
     ...                         ("gradient", "aur", 0.3), ("random_permutation", "aup", 0.2),
     ...                         ("random_permutation", "aur", 0.1)]]
     >>> [(r["method"], r["baseline"], round(r["diff_aup"], 2)) for r in summarize(rows).diff_table]

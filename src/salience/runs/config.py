@@ -52,6 +52,22 @@ def apply_overrides(
     return dataclasses.replace(profile, **given)
 
 
+def select(overrides: dict[str, Any], name: str, values: Iterable[str] | None, choices: Iterable[str]) -> None:
+    """Set the override ``name`` to the selection ``values`` (a tuple), each checked against ``choices``;
+    nothing for an empty or None selection.
+
+    Example:
+        >>> overrides = {}
+        >>> select(overrides, "models", ["lstm"], ("lstm", "tcn"))
+        >>> overrides
+        {'models': ('lstm',)}
+    """
+    if values:
+        for value in values:
+            check_choice(value, name, choices)
+        overrides[name] = tuple(values)
+
+
 def write_run_config(
     run_dir: str | Path,
     suite: str,
@@ -61,6 +77,8 @@ def write_run_config(
     device: str,
     keep: Iterable[str] = ("name",),
     same_seed: bool = False,
+    title: str | None = None,
+    tables: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``run_dir/config.json``, refusing a directory whose settings (or seed) differ.
 
@@ -72,6 +90,8 @@ def write_run_config(
         device: recorded only (results do not depend on it beyond float noise).
         keep: profile fields that may change between runs (selections such as methods).
         same_seed: also refuse another seed (for suites whose artefacts are not kept per seed).
+        title: the suite's title, recorded as ``"title"`` (for the report) when given.
+        tables: the suite's tables, ``{file stem: title}``, recorded as ``"tables"`` when given.
 
     Example:
         >>> import tempfile
@@ -108,4 +128,8 @@ def write_run_config(
         "device": device,
         "versions": runtime_versions(),
     }
+    if title is not None:
+        config["title"] = title
+    if tables is not None:
+        config["tables"] = dict(tables)
     return write_text_atomic(path, json.dumps(config, indent=2))

@@ -34,26 +34,21 @@ from pathlib import Path
 
 from salience._io import write_text_atomic
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
+_KEY_SCHEMA = """
     suite TEXT NOT NULL,
     dataset TEXT NOT NULL,
     model TEXT NOT NULL,
     training TEXT NOT NULL,
     method TEXT NOT NULL,
-    seed INTEGER NOT NULL,
+    seed INTEGER NOT NULL,"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS results ({_KEY_SCHEMA}
     metric TEXT NOT NULL,
     value REAL,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (suite, dataset, model, training, method, seed, metric)
 );
-CREATE TABLE IF NOT EXISTS task_log (
-    suite TEXT NOT NULL,
-    dataset TEXT NOT NULL,
-    model TEXT NOT NULL,
-    training TEXT NOT NULL,
-    method TEXT NOT NULL,
-    seed INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS task_log ({_KEY_SCHEMA}
     status TEXT NOT NULL,
     seconds REAL,
     worker TEXT,

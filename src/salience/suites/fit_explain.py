@@ -1,10 +1,12 @@
 """One reproduction task's core, shared by the suites that train a model and explain its test set
-with the vanilla gradient (``ica``, ``fmri``): build, fit on the training split (selection on the
-validation split), measure test accuracy, attribute the test set, save the checkpoint."""
+with the vanilla gradient (``ica``, ``fmri``): standardise the splits, build, fit on the training
+split (selection on the validation split), measure test accuracy, attribute the test set, save the
+checkpoint. Their profiles share the fields read here (``hidden_size``, ``dropout``, ``r``, ``d_a``,
+``hop_pooling``, ``max_epochs``, ``batch_size``, ``lr``, ``patience``, ``stop_at_train_accuracy``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from torch import nn
 from salience.data import DatasetSplits, Standardizer
 from salience.explain import attribute
 from salience.models import build_model
+from salience.runs.runner import TaskContext
 from salience.runs.store import TaskKey
 from salience.training import EpochReport, TrainConfig, TrainResult, fit, predict_logits, save_checkpoint
 
@@ -82,3 +85,44 @@ def fit_and_explain(
         metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": test.meta},
     )  # fmt: skip
     return FittedTask(model=model, result=result, accuracy=accuracy, saliency=saliency)
+
+
+def standardized(splits: DatasetSplits) -> tuple[DatasetSplits, Standardizer]:
+    """``splits`` standardised per cell with statistics of the training part, and the scaler.
+
+    Example:
+        >>> from salience.data import make_box, split_dataset
+        >>> splits = split_dataset(make_box("latter", n=40, n_steps=6, n_features=3), test=10)
+        >>> parts, scaler = standardized(splits)
+        >>> bool(abs(parts.train.x.mean()) < 1e-5)
+        True
+    """
+    scaler = Standardizer.fit(splits.train)
+    parts = {part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")}
+    return replace(splits, **parts), scaler
+
+
+def model_options(name: str, profile: Any) -> dict[str, Any]:
+    """The architecture options of model ``name`` from a profile's fields (attention sizes for the
+    input-cell attention and self-attention variants)."""
+    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
+    if name.startswith("ica-"):
+        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
+    if name.endswith("selfattn"):
+        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
+    return options
+
+
+def run_fit_explain(context: TaskContext) -> FittedTask:
+    """:func:`fit_and_explain` for a runner task whose data is ``(splits, scaler)``: the training
+    settings and model options come from the profile, the checkpoint goes to the task's directory."""
+    key, profile, (splits, scaler) = context.key, context.profile, context.data
+    config = TrainConfig(
+        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
+        patience=profile.patience, seed=key.seed, device=context.device,
+        stop_at_train_accuracy=profile.stop_at_train_accuracy,
+    )  # fmt: skip
+    return fit_and_explain(
+        key, splits, scaler, config, context.checkpoint, options=model_options(key.model, profile),
+        on_epoch=context.on_epoch,
+    )  # fmt: skip

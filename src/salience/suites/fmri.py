@@ -27,23 +27,20 @@ we use the top 5 % per sample. Input-cell attention uses flatten pooling, as the
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from salience._io import atomic_path, write_text_atomic
-from salience._validation import check_choice
-from salience.data import Standardizer, split_dataset
+from salience.data import split_dataset
 from salience.data.fmri import (
     PAPER_OFF_STEPS,
     PAPER_ON_STEPS,
@@ -54,16 +51,21 @@ from salience.data.fmri import (
 from salience.metrics import saliency_over_time
 from salience.metrics.buckets import on_off_buckets, time_bucket_distribution
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides, select
+from salience.runs.events import RunEvents
+from salience.runs.events import SuiteEvents as SuiteEvents  # the former name, kept for one release
+from salience.runs.layout import task_dir
+from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.fit_explain import fit_and_explain
-from salience.suites.ica import SuiteEvents
-from salience.training import TrainConfig
+from salience.runs.tables import export_results, write_csv
+from salience.suites.contract import Suite
+from salience.suites.fit_explain import run_fit_explain, standardized
 
 SUITE = "fmri"
 DATASET = "task-blocks"
 METHOD = "gradient"
 TRAINING = "traditional"
+SALIENCY_FILE = "saliency.npz"
 FMRI_MODELS = ("lstm", "ica-lstm")
 #: The published finding (Figure 5), in words: there are no published numbers to compare with.
 PAPER_DIRECTION = (
@@ -170,20 +172,13 @@ def resolve_profile(
         >>> resolve_profile("quick", max_epochs=5).max_epochs
         5
     """
-    if models:
-        for name in models:
-            check_choice(name, "models", MODELS)
-        overrides["models"] = tuple(models)
+    select(overrides, "models", models, MODELS)
     return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_fmri(
-    run_dir: str | os.PathLike[str],
-    profile: str | FmriProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "cpu",
-    events: SuiteEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | FmriProfile = "quick", *, seed: int = 0,
+    device: str = "cpu", events: RunEvents | None = None,
 ) -> list[FmriResult]:
     """Run (or resume) the on-task/off-task reproduction into ``run_dir``; one result per model.
 
@@ -193,73 +188,36 @@ def run_fmri(
         >>> [r.model for r in run_fmri(tempfile.mkdtemp(), tiny)]
         ['lstm', 'ica-lstm']
     """
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_run_config(run_dir, SUITE, profile.to_dict(), seed=seed, device=device, keep=("models", "name"))
-    store = ResultStore(run_dir / "results.sqlite")
-    prepared = None
-    for model_name in profile.models:
-        key = TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed)
-        if store.has(key) and _saliency_path(run_dir, key).exists():
-            events.task_done(key, True)
-            continue
-        if prepared is None:
-            prepared = _prepare_data(profile, seed)
-        events.task_started(key, profile.max_epochs)
-        store.put(key, _run_task(run_dir, key, prepared, profile, device, events))
-        events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(FMRI_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
-def _prepare_data(profile: FmriProfile, seed: int):
+def _key(model: str, seed: int) -> TaskKey:
+    return TaskKey(SUITE, DATASET, model, TRAINING, METHOD, seed)
+
+
+def _plan(profile: FmriProfile, seed: int) -> list[Task]:
+    epochs = profile.max_epochs
+    return [Task(_key(m, seed), artefacts=(SALIENCY_FILE,), max_epochs=epochs) for m in profile.models]
+
+
+def _prepare_data(profile: FmriProfile, group: object, seed: int):
     data = make_task_blocks(
         profile.n_train + profile.n_test, n_regions=profile.n_regions, on_steps=profile.on_steps,
         off_steps=profile.off_steps, amplitude=profile.amplitude, seed=seed,
     )  # fmt: skip
     splits = split_dataset(data, test=profile.n_test, validation=profile.validation_fraction, seed=seed)
-    scaler = Standardizer.fit(splits.train)
-    parts = {part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")}
-    return replace(splits, **parts), scaler
+    return standardized(splits)
 
 
-def _model_options(name: str, profile: FmriProfile) -> dict[str, Any]:
-    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
-    if name.startswith("ica-"):
-        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
-    if name.endswith("selfattn"):
-        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
-    return options
-
-
-def _task_dir(run_dir: Path, key: TaskKey) -> Path:
-    return run_dir / "tasks" / f"seed{key.seed}" / key.model
-
-
-def _saliency_path(run_dir: Path, key: TaskKey) -> Path:
-    return _task_dir(run_dir, key) / "saliency.npz"
-
-
-def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
-    splits, scaler = prepared
+def _run_task(context: TaskContext) -> dict[str, float]:
+    profile = context.profile
     started = time.perf_counter()
-    config = TrainConfig(
-        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=device,
-        stop_at_train_accuracy=profile.stop_at_train_accuracy,
-    )  # fmt: skip
-    task = fit_and_explain(
-        key, splits, scaler, config, _task_dir(run_dir, key) / "checkpoint",
-        options=_model_options(key.model, profile), on_epoch=lambda r: events.epoch_done(key, r),
-    )  # fmt: skip
+    task = run_fit_explain(context)
     saliency = task.saliency
     shares = time_bucket_distribution(saliency, edges=profile.edges, top_fraction=profile.top_fraction)
     profile_curve = saliency_over_time(saliency)
 
-    with atomic_path(_saliency_path(run_dir, key)) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(context.directory / SALIENCY_FILE) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
             per_sample_shares=shares.per_sample.numpy(),
@@ -288,7 +246,7 @@ def collect_results(run_dir: str | os.PathLike[str], profile: FmriProfile, seed:
     n_buckets = len(profile.edges) - 1
     results = []
     for model_name in profile.models:
-        metrics = store.get(TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed))
+        metrics = store.get(_key(model_name, seed))
         if not metrics:
             continue
         shares = tuple(_number(metrics.get(f"bucket_share_{b + 1}")) for b in range(n_buckets))
@@ -360,9 +318,7 @@ def write_outputs(
     from salience.figures import plot_bucket_distribution, plot_saliency_profiles
 
     run_dir = Path(run_dir)
-    store = ResultStore(run_dir / "results.sqlite")
-    store.export_csv(run_dir / "results.csv", suite=SUITE)
-    store.export_json(run_dir / "results.json", suite=SUITE)
+    export_results(run_dir, SUITE)
     labels = bucket_labels(profile.edges, profile.on_steps)
     columns = [f"share_{name.split(' (')[0].replace(' ', '')}" for name in labels]
     records = [
@@ -374,11 +330,7 @@ def write_outputs(
         for r in results
     ]  # fmt: skip
     fields = ["model", "label", "acc", *columns, "late_bucket_share", "epochs", "seconds"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
+    write_csv(run_dir / "table.csv", records, fields)
     summary = {
         "edges": list(profile.edges),
         "buckets": labels,
@@ -397,7 +349,7 @@ def write_outputs(
         )  # fmt: skip
     profiles = {}
     for model_name in profile.models:
-        path = _saliency_path(run_dir, TaskKey(SUITE, DATASET, model_name, TRAINING, METHOD, seed))
+        path = task_dir(run_dir, _key(model_name, seed)) / SALIENCY_FILE
         if path.exists():
             with np.load(path, allow_pickle=False) as data:
                 profiles[model_label(model_name)] = data["profile"]
@@ -406,3 +358,22 @@ def write_outputs(
             profiles, figures / "profile.png", title="Saliency over time (on-task block shaded)",
             box_steps=(0, profile.on_steps),
         )  # fmt: skip
+
+
+FMRI_SUITE = Suite(
+    name=SUITE,
+    title="On-task/off-task saliency over time (Figure 5 of the input-cell attention supplement)",
+    profiles=PROFILES, resolve=resolve_profile,
+    keep=("models", "name"),
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    collect=collect_results, write=write_outputs,
+    tables={
+        "table": "Share of each sample's top-salient cells per time bucket, test accuracy, per model",
+        "results": "Every stored row of the suite",
+    },
+    figures=lambda profile: {
+        "buckets.png": "Top-salient cells per time bucket (on-task buckets, then off-task), per model",
+        "profile.png": "Mean normalised saliency per time step (on-task block shaded), per model",
+    },
+    published=PAPER_DIRECTION,
+)

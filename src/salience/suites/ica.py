@@ -13,22 +13,18 @@ the published Table 1 (see ``salience.models.input_cell``).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from salience._io import atomic_path, write_text_atomic
-from salience._validation import check_choice
-from salience.data import BOX_DATASETS, Standardizer, box_paper_sizes, make_box, split_dataset
+from salience._io import atomic_path
+from salience.data import BOX_DATASETS, box_paper_sizes, make_box, split_dataset
 from salience.metrics import (
     class_mean_saliency,
     euclidean_distance,
@@ -37,15 +33,21 @@ from salience.metrics import (
     weighted_jaccard,
 )
 from salience.models import MODELS, model_label
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides, select
+from salience.runs.events import RunEvents
+from salience.runs.events import SuiteEvents as SuiteEvents  # the former name, kept for one release
+from salience.runs.layout import task_dir
 from salience.runs.published import ica_table1
+from salience.runs.runner import Task, TaskContext, run_suite
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.fit_explain import fit_and_explain
-from salience.training import EpochReport, TrainConfig
+from salience.runs.tables import write_table
+from salience.suites.contract import Suite
+from salience.suites.fit_explain import run_fit_explain, standardized
 
 SUITE = "ica"
 METHOD = "gradient"
 TRAINING = "traditional"
+SALIENCY_FILE = "saliency.npz"
 #: The share of time steps whose saliency mass the table reports ("last-10% mass").
 LATE_FRACTION = 0.1
 TABLE1_DATASETS = ("earlier", "middle", "latter", "mixed", "three-earlier", "three-middle")
@@ -127,26 +129,6 @@ class IcaResult:
         return model_label(self.model)
 
 
-@dataclass
-class SuiteEvents:
-    """Callbacks through which a caller (the CLI's progress display) follows a run."""
-
-    task_started: Callable[[TaskKey, int], None] = lambda key, max_epochs: None
-    epoch_done: Callable[[TaskKey, EpochReport], None] = lambda key, report: None
-    task_done: Callable[[TaskKey, bool], None] = lambda key, skipped: None
-
-
-@dataclass
-class _Artefacts:
-    directory: Path
-    checkpoint: Path = field(init=False)
-    saliency: Path = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.checkpoint = self.directory / "checkpoint"
-        self.saliency = self.directory / "saliency.npz"
-
-
 def resolve_profile(
     profile: str | IcaProfile,
     *,
@@ -158,109 +140,52 @@ def resolve_profile(
 
     An override given as None is ignored, except ``stop_at_train_accuracy=None`` (validation only).
     """
-    if datasets:
-        for name in datasets:
-            check_choice(name, "datasets", BOX_DATASETS)
-        overrides["datasets"] = tuple(datasets)
-    if models:
-        for name in models:
-            check_choice(name, "models", MODELS)
-        overrides["models"] = tuple(models)
+    select(overrides, "datasets", datasets, BOX_DATASETS)
+    select(overrides, "models", models, MODELS)
     return apply_overrides(profile, PROFILES, overrides, keep_none=("stop_at_train_accuracy",))
 
 
 def run_ica(
-    run_dir: str | os.PathLike[str],
-    profile: str | IcaProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "auto",
-    events: SuiteEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | IcaProfile = "quick", *, seed: int = 0,
+    device: str = "auto", events: RunEvents | None = None,
 ) -> list[IcaResult]:
     """Run (or resume) the reproduction into ``run_dir`` and return one result per (dataset, model)."""
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_config(run_dir, profile, seed, device)
-    store = ResultStore(run_dir / "results.sqlite")
-    for dataset_name in profile.datasets:
-        splits = None
-        for model_name in profile.models:
-            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
-            if store.has(key) and _artefacts(run_dir, key).saliency.exists():
-                events.task_done(key, True)
-                continue
-            if splits is None:
-                splits = _prepare_data(dataset_name, profile, seed)
-            events.task_started(key, profile.max_epochs)
-            metrics = _run_task(run_dir, key, splits, profile, device, events)
-            store.put(key, metrics)
-            events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(ICA_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
-def _write_config(run_dir: Path, profile: IcaProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix results made under other settings."""
-    write_run_config(
-        run_dir, SUITE, profile.to_dict(), seed=seed, device=device, keep=("datasets", "models", "name")
-    )
+def _plan(profile: IcaProfile, seed: int) -> list[Task]:
+    return [
+        Task(_key(d, m, seed), group=d, artefacts=(SALIENCY_FILE,), max_epochs=profile.max_epochs)
+        for d in profile.datasets
+        for m in profile.models
+    ]
 
 
-def _prepare_data(name: str, profile: IcaProfile, seed: int):
+def _key(dataset: str, model: str, seed: int) -> TaskKey:
+    return TaskKey(SUITE, dataset, model, TRAINING, METHOD, seed)
+
+
+def _prepare_data(profile: IcaProfile, name: str, seed: int):
     paper_train, paper_test = box_paper_sizes(name)
     n_train = profile.n_train or paper_train
     n_test = profile.n_test or paper_test
     data = make_box(
         name, n=n_train + n_test, seed=seed, n_steps=profile.n_steps, n_features=profile.n_features
     )
-    splits = split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed)
-    scaler = Standardizer.fit(splits.train)
-    return (
-        replace(
-            splits,
-            **{part: scaler.transform(getattr(splits, part)) for part in ("train", "validation", "test")},
-        ),
-        scaler,
-    )
+    return standardized(split_dataset(data, test=n_test, validation=profile.validation_fraction, seed=seed))
 
 
-def _model_options(name: str, profile: IcaProfile) -> dict[str, Any]:
-    options: dict[str, Any] = {"hidden_size": profile.hidden_size, "dropout": profile.dropout}
-    if name.startswith("ica-"):
-        options.update(r=profile.r, d_a=profile.d_a, hop_pooling=profile.hop_pooling)
-    if name.endswith("selfattn"):
-        options.update(attn_r=profile.r, attn_d_a=profile.d_a)
-    return options
-
-
-def _artefacts(run_dir: Path, key: TaskKey) -> _Artefacts:
-    return _Artefacts(run_dir / "tasks" / key.dataset / key.model)
-
-
-def _run_task(run_dir, key, prepared, profile, device, events) -> dict[str, float]:
-    splits, scaler = prepared
+def _run_task(context: TaskContext) -> dict[str, float]:
     started = time.perf_counter()
-    config = TrainConfig(
-        max_epochs=profile.max_epochs, batch_size=profile.batch_size, lr=profile.lr,
-        patience=profile.patience, seed=key.seed, device=device,
-        stop_at_train_accuracy=profile.stop_at_train_accuracy,
-    )  # fmt: skip
-    paths = _artefacts(run_dir, key)
-    task = fit_and_explain(
-        key, splits, scaler, config, paths.checkpoint, options=_model_options(key.model, profile),
-        on_epoch=lambda r: events.epoch_done(key, r),
-    )  # fmt: skip
-    test, saliency = splits.test, task.saliency
+    task = run_fit_explain(context)
+    test, saliency = context.data[0].test, task.saliency
     mask = torch.from_numpy(test.mask)
     wjac = weighted_jaccard(saliency, mask)
     euc = euclidean_distance(saliency, mask)
     profile_curve = saliency_over_time(saliency)
     class_means = class_mean_saliency(saliency, torch.from_numpy(test.y), 2)
 
-    with atomic_path(paths.saliency) as tmp, open(tmp, "wb") as handle:
+    with atomic_path(context.directory / SALIENCY_FILE) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(
             handle,
             profile=profile_curve.numpy(),
@@ -285,7 +210,7 @@ def collect_results(run_dir: str | os.PathLike[str], profile: IcaProfile, seed: 
     results = []
     for dataset_name in profile.datasets:
         for model_name in profile.models:
-            metrics = store.get(TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed))
+            metrics = store.get(_key(dataset_name, model_name, seed))
             if not metrics:
                 continue
             paper = ica_table1(model_name, dataset_name)
@@ -319,21 +244,14 @@ def write_outputs(
         "dataset", "model", "label", "wjac", "paper_wjac", "euc", "paper_euc", "acc", "paper_acc",
         "late_fraction", "epochs", "seconds", "paper_note",
     ]  # fmt: skip
-    records = [{c: getattr(r, c) for c in columns} for r in results]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
-    write_text_atomic(run_dir / "table.json", json.dumps(records, indent=2))
+    write_table(run_dir / "table", [{c: getattr(r, c) for c in columns} for r in results], columns)
 
     figures = run_dir / "figures"
     for dataset_name in profile.datasets:
         profiles = {}
         box_steps = None
         for model_name in profile.models:
-            key = TaskKey(SUITE, dataset_name, model_name, TRAINING, METHOD, seed)
-            path = _artefacts(run_dir, key).saliency
+            path = task_dir(run_dir, _key(dataset_name, model_name, seed)) / SALIENCY_FILE
             if not path.exists():
                 continue
             with np.load(path, allow_pickle=False) as data:
@@ -353,3 +271,26 @@ def write_outputs(
                 profiles, figures / f"profile_{dataset_name}.png",
                 title=f"Saliency over time, {dataset_name} box", box_steps=box_steps,
             )  # fmt: skip
+
+
+def _captions(profile: IcaProfile) -> dict[str, str]:
+    captions = {}
+    for d in profile.datasets:
+        captions[f"profile_{d}.png"] = f"Saliency over time on the {d} box, one line per model"
+        for m in profile.models:
+            captions[f"heatmap_{d}_{m}.png"] = f"{model_label(m)} on the {d} box: class-mean saliency"
+    return captions
+
+
+ICA_SUITE = Suite(
+    name=SUITE,
+    title="Input-cell attention: saliency on the box datasets (Table 1 of the supplement)",
+    profiles=PROFILES, resolve=resolve_profile,
+    keep=("datasets", "models", "name"),
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    collect=collect_results, write=write_outputs,
+    tables={"table": "Weighted Jaccard, Euclidean distance and test accuracy per dataset and model, "
+            "the published Table 1 beside ours"},
+    figures=_captions,
+    published="Table 1 of the input-cell attention supplement (Ismail et al., NeurIPS 2019)",
+)

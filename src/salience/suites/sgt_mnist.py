@@ -27,20 +27,17 @@ whose rows are in the store is skipped, so an interrupted run resumes where it s
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from salience._io import atomic_path, write_text_atomic
+from salience._io import atomic_path
 from salience._validation import check_choice
 from salience.data import Dataset, load_mnist, split_dataset
 from salience.explain import attribute
@@ -53,32 +50,33 @@ from salience.metrics import (
     removal_counts,
 )
 from salience.models import build_model
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides
+from salience.runs.events import RunEvents
+from salience.runs.layout import FIT_METHOD, task_dir
+from salience.runs.runner import Task, TaskContext, fit_task, run_suite
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
-from salience.training import (
-    SaliencyGuidedConfig,
-    TrainConfig,
-    fit,
-    load_checkpoint,
-    predict_logits,
-    save_checkpoint,
+from salience.runs.tables import export_results, write_table
+from salience.suites.contract import Suite
+from salience.suites.sgt_mnist_results import (
+    METHOD_LABELS,
+    TRAINING_LABELS,
+    SgtMnistCurve,
+    SgtMnistResults,
+    SgtMnistTraining,
 )
+from salience.suites.sgt_mnist_results import format_summary as format_summary
+from salience.training import SaliencyGuidedConfig, TrainConfig, fit, predict_logits, save_checkpoint
+from salience.training.trainer import TRAININGS
 
 SUITE = "sgt-mnist"
 DATASET = "mnist"
 MODEL = "cnn"
-TRAININGS = ("traditional", "sgt")
-FIT = "fit"
+FIT = FIT_METHOD
 """The ``method`` of a training task's key (its rows: test accuracy, epochs, time)."""
+GRADIENTS_FILE = "gradients.npz"
 METHODS = (
     "gradient", "integrated_gradients", "smoothgrad", "deeplift", "gradient_shap", "deeplift_shap", "random",
 )  # fmt: skip
-METHOD_LABELS = {
-    "gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", "deeplift": "DL",
-    "gradient_shap": "GS", "deeplift_shap": "DLS", "random": "Random",
-}  # fmt: skip
-TRAINING_LABELS = {"traditional": "Traditional", "sgt": "Saliency guided"}
 PAPER_DIRECTION = "saliency guided training drops faster (lower area) for every method (Figure 3)"
 
 
@@ -135,58 +133,6 @@ PROFILES: dict[str, SgtMnistProfile] = {
 
 
 @dataclass
-class SgtMnistCurve:
-    """The accuracy drop of one (training, method): accuracy (fraction) per removed fraction."""
-
-    training: str
-    method: str
-    fractions: list[float]
-    accuracy: list[float]
-    auc: float  # trapezoid of accuracy in percent over the fractions; lower: steeper drop
-
-    @property
-    def label(self) -> str:
-        return METHOD_LABELS.get(self.method, self.method)
-
-
-@dataclass
-class SgtMnistTraining:
-    """One trained model: held-out accuracy, training bookkeeping and its gradients' sparsity."""
-
-    training: str
-    test_accuracy: float  # fraction, on all held-out digits
-    val_accuracy: float
-    epochs: int
-    best_epoch: int
-    seconds: float
-    gini: float | None = None  # of the vanilla gradient, mean over the evaluated digits
-    near_zero_fraction: float | None = None
-
-
-@dataclass
-class SgtMnistResults:
-    """Everything a run produced: one :class:`SgtMnistTraining` per training, one curve per
-    (training, method)."""
-
-    trainings: list[SgtMnistTraining] = field(default_factory=list)
-    curves: list[SgtMnistCurve] = field(default_factory=list)
-
-    def curve(self, training: str, method: str) -> SgtMnistCurve | None:
-        """The curve of (training, method), or None if it has not been computed."""
-        return next((c for c in self.curves if c.training == training and c.method == method), None)
-
-    def auc(self, training: str, method: str) -> float | None:
-        """The area of (training, method)'s curve, or None."""
-        found = self.curve(training, method)
-        return None if found is None else found.auc
-
-    def sgt_steeper(self, method: str) -> bool | None:
-        """Whether saliency guided training gives the lower area for ``method`` (the paper's claim)."""
-        traditional, sgt = self.auc("traditional", method), self.auc("sgt", method)
-        return None if traditional is None or sgt is None else sgt < traditional
-
-
-@dataclass
 class _Prepared:
     train: Dataset
     validation: Dataset
@@ -206,12 +152,8 @@ def resolve_profile(profile: str | SgtMnistProfile, **overrides: Any) -> SgtMnis
 
 
 def run_sgt_mnist(
-    run_dir: str | os.PathLike[str],
-    profile: str | SgtMnistProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "cpu",
-    events: SuiteEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | SgtMnistProfile = "quick", *, seed: int = 0,
+    device: str = "cpu", events: RunEvents | None = None,
 ) -> SgtMnistResults:
     """Run (or resume) the reproduction into ``run_dir``; write its tables and figures; return results.
 
@@ -231,76 +173,38 @@ def run_sgt_mnist(
         >>> [(c.training, c.method, len(c.accuracy)) for c in results.curves][:2]
         [('traditional', 'gradient', 10), ('traditional', 'random', 10)]
     """
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_config(run_dir, profile, seed, device)
-    store = ResultStore(run_dir / "results.sqlite")
-    prepared: _Prepared | None = None
-    for training in TRAININGS:
-        fit_key = _key(training, FIT, seed)
-        checkpoint = _task_dir(run_dir, training, seed) / "checkpoint"
-        fitted = store.has(fit_key) and (checkpoint / "config.json").is_file()
-        pending = [m for m in profile.methods if not _method_done(store, run_dir, training, m, seed)]
-        if fitted and not pending:
-            events.task_done(fit_key, True)
-            for method in profile.methods:
-                events.task_done(_key(training, method, seed), True)
-            continue
-        prepared = prepared or _prepare_data(profile, seed)
-        if fitted:
-            events.task_done(fit_key, True)
-            model = load_checkpoint(checkpoint, device=device).model
-        else:
-            events.task_started(fit_key, profile.max_epochs)
-            model, metrics = _train(fit_key, prepared, profile, device, checkpoint, events)
-            store.put(fit_key, metrics, seconds=metrics["seconds"])
-            events.task_done(fit_key, False)
-        for method in profile.methods:
-            key = _key(training, method, seed)
-            if method not in pending:
-                events.task_done(key, True)
-                continue
-            events.task_started(key, 0)
-            metrics = _evaluate(run_dir, key, model, prepared.evaluation, profile)
-            store.put(key, metrics, seconds=metrics["seconds"])
-            events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(SGT_MNIST_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
 def _key(training: str, method: str, seed: int) -> TaskKey:
     return TaskKey(SUITE, DATASET, MODEL, training, method, seed)
 
 
-def _task_dir(run_dir: Path, training: str, seed: int) -> Path:
-    return run_dir / "tasks" / training / f"seed{seed}"
+def _plan(profile: SgtMnistProfile, seed: int) -> list[Task]:
+    tasks = []
+    for training in TRAININGS:
+        fit = fit_task(_key(training, FIT, seed), profile.max_epochs)
+        tasks.append(fit)
+        for method in profile.methods:
+            files = (GRADIENTS_FILE,) if method == "gradient" else ()
+            tasks.append(Task(_key(training, method, seed), needs=fit.key, artefacts=files, per_method=True))
+    return tasks
 
 
 def _gradients_path(run_dir: Path, training: str, seed: int) -> Path:
-    return _task_dir(run_dir, training, seed) / "gradients.npz"
+    return task_dir(run_dir, _key(training, "gradient", seed), per_method=True) / GRADIENTS_FILE
 
 
-def _method_done(store: ResultStore, run_dir: Path, training: str, method: str, seed: int) -> bool:
-    done = store.has(_key(training, method, seed))
-    return done and (method != "gradient" or _gradients_path(run_dir, training, seed).is_file())
+def _run_task(context: TaskContext) -> dict[str, float]:
+    key, profile = context.key, context.profile
+    if key.method == FIT:
+        args = (context.data, profile, context.device, context.checkpoint, context.events)
+        context.model, metrics = _train(key, *args)
+        return metrics
+    return _evaluate(context.run_dir, key, context.model, context.data.evaluation, profile)
 
 
-def _write_config(run_dir: Path, profile: SgtMnistProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix results made under other settings."""
-    write_run_config(
-        run_dir,
-        SUITE,
-        profile.to_dict(),
-        seed=seed,
-        device=device,
-        keep=("name", "methods", "n_figure_digits"),
-    )
-
-
-def _prepare_data(profile: SgtMnistProfile, seed: int) -> _Prepared:
+def _prepare_data(profile: SgtMnistProfile, group: object, seed: int) -> _Prepared:
     digits = _stratified_subset(load_mnist(), profile.n_samples, seed)
     parts = split_dataset(digits, test=profile.n_test, validation=profile.validation_fraction, seed=seed)
     evaluation = _stratified_subset(parts.test, profile.n_eval, seed)
@@ -455,42 +359,13 @@ def collect_results(
     return results
 
 
-def format_summary(results: SgtMnistResults) -> str:
-    """A plain-text summary: accuracy and gradient sparsity per training, then the area per method.
-
-    Example:
-        >>> curve = SgtMnistCurve("sgt", "gradient", [0.0, 0.5], [0.9, 0.2], 27.5)
-        >>> print(format_summary(SgtMnistResults(curves=[curve])).splitlines()[-1])
-        Grad      n/a        27.5       n/a
-    """
-    lines = [f"{'training':<16}{'test acc':>10}{'epochs':>8}{'Gini':>8}{'near 0':>8}"]
-    for t in results.trainings:
-        gini = "n/a" if t.gini is None else f"{t.gini:.3f}"
-        near = "n/a" if t.near_zero_fraction is None else f"{t.near_zero_fraction:.3f}"
-        lines.append(
-            f"{TRAINING_LABELS[t.training]:<16}{100 * t.test_accuracy:>9.1f}%{t.epochs:>8}{gini:>8}{near:>8}"
-        )
-    lines.append("accuracy-drop area (% · fraction; lower = steeper drop)")
-    lines.append(f"{'method':<10}{'trad.':<11}{'SGT':<11}{'SGT steeper'}")
-    methods = list(dict.fromkeys(c.method for c in results.curves))
-    for method in methods:
-        cells = [results.auc(training, method) for training in TRAININGS]
-        texts = ["n/a" if v is None else f"{v:.1f}" for v in cells]
-        steeper = results.sgt_steeper(method)
-        verdict = "n/a" if steeper is None else ("yes" if steeper else "no")
-        lines.append(f"{METHOD_LABELS.get(method, method):<10}{texts[0]:<11}{texts[1]:<11}{verdict}")
-    return "\n".join(lines)
-
-
 def write_outputs(
     run_dir: str | os.PathLike[str], results: SgtMnistResults, profile: SgtMnistProfile, seed: int = 0
 ) -> None:
     """Write results.csv/json (every stored row), table.csv/json (one curve per row),
     training.csv/json, and the saliency-map and accuracy-drop figures."""
     run_dir = Path(run_dir)
-    store = ResultStore(run_dir / "results.sqlite")
-    store.export_csv(run_dir / "results.csv", suite=SUITE)
-    store.export_json(run_dir / "results.json", suite=SUITE)
+    export_results(run_dir, SUITE)
     percents = [f"acc@{_percent(f)}" for f in profile.fractions]
     curve_rows = [
         {
@@ -500,8 +375,8 @@ def write_outputs(
         }
         for c in results.curves
     ]  # fmt: skip
-    _write_table(run_dir / "table", curve_rows)
-    _write_table(run_dir / "training", [asdict(t) for t in results.trainings])
+    write_table(run_dir / "table", curve_rows)
+    write_table(run_dir / "training", [asdict(t) for t in results.trainings])
     figures = run_dir / "figures"
     if results.curves:
         _plot_accuracy_drop(results, figures / "accuracy_drop.png")
@@ -510,14 +385,22 @@ def write_outputs(
         _plot_saliency_maps(gradients, profile.n_figure_digits, figures / "saliency_maps.png")
 
 
-def _write_table(stem: Path, rows: list[dict[str, Any]]) -> None:
-    columns = list(rows[0]) if rows else []
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(stem.with_suffix(".csv"), buffer.getvalue())
-    write_text_atomic(stem.with_suffix(".json"), json.dumps(rows, indent=2))
+SGT_MNIST_SUITE = Suite(
+    name=SUITE,
+    title="Saliency guided training on MNIST: accuracy drop as salient pixels are removed (Figures 2, 3)",
+    profiles=PROFILES, resolve=resolve_profile, keep=("name", "methods", "n_figure_digits"),
+    plan=_plan, prepare=_prepare_data, run_task=_run_task, collect=collect_results, write=write_outputs,
+    tables={
+        "table": "Accuracy drop per removed fraction and its area, per training and method",
+        "training": "Held-out accuracy, epochs and gradient sparsity per training",
+        "results": "Every stored row of the suite",
+    },
+    figures=lambda profile: {
+        "accuracy_drop.png": "Accuracy as the top-salient pixels are removed, traditional vs saliency guided",
+        "saliency_maps.png": "Vanilla gradient maps of held-out digits, traditional vs saliency guided",
+    },
+    published=PAPER_DIRECTION,
+)
 
 
 def _plot_accuracy_drop(results: SgtMnistResults, path: Path) -> Path:

@@ -40,7 +40,7 @@ comprehensiveness at or below traditional training; the paper's rise in comprehe
 reproduced on these short sentences.
 
 Results go to the run directory's SQLite store (suite ``sgt-text``, dataset ``movies-rt``, model
-``bilstm-text``): one task per training (method ``none``: test accuracy, epochs, seconds) and one per
+``bilstm-text``): one task per training (method ``fit``: test accuracy, epochs, seconds) and one per
 (training, method) (comprehensiveness, sufficiency and their per-level values). Each trained model is
 saved as a checkpoint with its vocabulary (``vocab.json``) beside it; a rerun skips what is stored
 and reloads a stored checkpoint to finish missing evaluations.
@@ -48,9 +48,6 @@ and reloads a stored checkpoint to finish missing evaluations.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -60,25 +57,29 @@ from typing import Any
 import numpy as np
 import torch
 
-from salience._io import atomic_path, write_text_atomic
+from salience._io import atomic_path
 from salience._validation import check_choice
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
 from salience.explain.text import token_attributions
 from salience.metrics.eraser import ERASER_LEVELS, eraser_scores
 from salience.models.text import NAME as MODEL
 from salience.models.text import TextBiLSTM, load_text_checkpoint
-from salience.runs.config import apply_overrides, write_run_config
+from salience.runs.config import apply_overrides
+from salience.runs.events import RunEvents
+from salience.runs.layout import FIT_METHOD
 from salience.runs.published import sgt_table1_eraser
+from salience.runs.runner import Task, TaskContext, fit_task, run_suite
 from salience.runs.store import ResultStore, TaskKey
-from salience.suites.ica import SuiteEvents
+from salience.runs.tables import export_results, write_table
+from salience.suites.contract import Suite
 from salience.training import SaliencyGuidedConfig, TrainConfig, evaluate, fit, save_checkpoint
+from salience.training.trainer import TRAININGS
 
 SUITE = "sgt-text"
 DATASET = "movies-rt"
-TRAININGS = ("traditional", "sgt")
 METHODS = ("gradient", "integrated_gradients", "smoothgrad", "random")
 #: The method name of the training task (its metrics: test accuracy, epochs, seconds).
-TRAIN_METHOD = "none"
+TRAIN_METHOD = FIT_METHOD
 #: The paper's dataset whose published row is shown beside ours.
 PAPER_DATASET = "movies"
 VOCAB_FILE = "vocab.json"
@@ -178,86 +179,49 @@ def task_count(profile: str | SgtTextProfile) -> int:
 
 
 def run_sgt_text(
-    run_dir: str | os.PathLike[str],
-    profile: str | SgtTextProfile = "quick",
-    *,
-    seed: int = 0,
-    device: str = "cpu",
-    events: SuiteEvents | None = None,
+    run_dir: str | os.PathLike[str], profile: str | SgtTextProfile = "quick", *, seed: int = 0,
+    device: str = "cpu", events: RunEvents | None = None,
 ) -> list[SgtTextResult]:
     """Run (or resume) the suite into ``run_dir``; return one result per (training, method).
 
-    ``events`` (the ICA suite's :class:`~salience.suites.ica.SuiteEvents`) get
-    ``task_started(key, max_epochs)``, ``epoch_done`` and ``task_done`` for each training task
-    (method ``none``), and ``task_started(key, 0)`` / ``task_done`` for each evaluation task.
+    ``events`` (:class:`~salience.runs.events.RunEvents`) get ``task_started(key, max_epochs)``,
+    ``epoch_done`` and ``task_done`` for each training task (method ``fit``), and
+    ``task_started(key, 0)`` / ``task_done`` for each evaluation task.
     """
-    profile = resolve_profile(profile)
-    events = events or SuiteEvents()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    _write_config(run_dir, profile, seed, device)
-    store = ResultStore(run_dir / "results.sqlite")
-    data: tuple[TextDatasetSplits, Vocabulary] | None = None
-    for training in profile.trainings:
-        train_key = _key(training, TRAIN_METHOD, seed)
-        checkpoint = _checkpoint_dir(run_dir, training)
-        eval_keys = [_key(training, method, seed) for method in profile.methods]
-        trained = store.has(train_key) and (checkpoint / "config.json").exists()
-        if trained and all(store.has(key) for key in eval_keys):
-            for key in (train_key, *eval_keys):
-                events.task_done(key, True)
-            continue
-        if data is None:
-            data = _prepare_data(profile, seed)
-        splits, vocab = data
-        if trained:
-            model = load_text_checkpoint(checkpoint, device=device).model
-            events.task_done(train_key, True)
-        else:
-            events.task_started(train_key, profile.max_epochs)
-            model, metrics = _train(training, splits, vocab, profile, seed, device, events, train_key)
-            save_checkpoint(checkpoint, model, metadata=metrics.pop("_metadata"))
-            vocab.save(checkpoint / VOCAB_FILE)
-            store.put(train_key, metrics, seconds=metrics["seconds"])
-            events.task_done(train_key, False)
-        test = _evaluation_part(splits.test, profile)
-        for key in eval_keys:
-            if store.has(key):
-                events.task_done(key, True)
-                continue
-            events.task_started(key, 0)
-            started = time.perf_counter()
-            metrics = _evaluate(model, test, key.method, profile, seed)
-            metrics["seconds"] = time.perf_counter() - started
-            store.put(key, metrics, seconds=metrics["seconds"])
-            events.task_done(key, False)
-    results = collect_results(run_dir, profile, seed)
-    write_outputs(run_dir, results, profile, seed)
-    return results
+    return run_suite(SGT_TEXT_SUITE, run_dir, profile, seed=seed, device=device, events=events)
 
 
 def _key(training: str, method: str, seed: int) -> TaskKey:
     return TaskKey(SUITE, DATASET, MODEL, training, method, seed)
 
 
-def _checkpoint_dir(run_dir: Path, training: str) -> Path:
-    return run_dir / "tasks" / DATASET / MODEL / training / "checkpoint"
+def _plan(profile: SgtTextProfile, seed: int) -> list[Task]:
+    tasks = []
+    for training in profile.trainings:
+        fit = fit_task(_key(training, TRAIN_METHOD, seed), profile.max_epochs)
+        tasks += [fit, *(Task(_key(training, method, seed), needs=fit.key) for method in profile.methods)]
+    return tasks
 
 
-def _write_config(run_dir: Path, profile: SgtTextProfile, seed: int, device: str) -> None:
-    """Record the run's settings; refuse to mix results made under other settings."""
-    write_run_config(
-        run_dir,
-        SUITE,
-        profile.to_dict(),
-        seed=seed,
-        device=device,
-        keep=("name", "methods", "trainings"),
-        same_seed=True,
-    )
+def _run_task(context: TaskContext) -> dict[str, float]:
+    key, profile, (splits, vocab) = context.key, context.profile, context.data
+    if key.method == TRAIN_METHOD:
+        args = (splits, vocab, profile, key.seed, context.device, context.events, key)
+        context.model, metrics = _train(key.training, *args)
+        save_checkpoint(context.checkpoint, context.model, metadata=metrics.pop("_metadata"))
+        vocab.save(context.checkpoint / VOCAB_FILE)
+        return metrics
+    started = time.perf_counter()
+    metrics = _evaluate(context.model, _evaluation_part(splits.test, profile), key.method, profile, key.seed)
+    metrics["seconds"] = time.perf_counter() - started
+    return metrics
 
 
-def _prepare_data(profile: SgtTextProfile, seed: int) -> tuple[TextDatasetSplits, Vocabulary]:
+def _load_model(path: Path, device: str) -> TextBiLSTM:
+    return load_text_checkpoint(path, device=device).model
+
+
+def _prepare_data(profile: SgtTextProfile, group: object, seed: int) -> tuple[TextDatasetSplits, Vocabulary]:
     texts, labels = load_movie_reviews(profile.source)
     return text_splits(
         texts, labels, max_length=profile.max_length, min_freq=profile.min_freq,
@@ -280,7 +244,7 @@ def _train(
     profile: SgtTextProfile,
     seed: int,
     device: str,
-    events: SuiteEvents,
+    events: RunEvents,
     key: TaskKey,
 ) -> tuple[TextBiLSTM, dict[str, Any]]:
     started = time.perf_counter()
@@ -385,17 +349,29 @@ def write_outputs(
         record = {c: getattr(r, c) for c in columns}
         record.update({level: (r.curves or {}).get(level) for level in levels})
         records.append(record)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns + levels, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    write_text_atomic(run_dir / "table.csv", buffer.getvalue())
-    write_text_atomic(run_dir / "table.json", json.dumps(records, indent=2))
-    store = ResultStore(run_dir / "results.sqlite")
-    store.export_csv(run_dir / "results.csv", suite=SUITE)
-    store.export_json(run_dir / "results.json", suite=SUITE)
+    write_table(run_dir / "table", records, columns + levels)
+    export_results(run_dir, SUITE)
     if results:
         _plot_aopc(results, run_dir / "figures" / "eraser_aopc.png")
+
+
+SGT_TEXT_SUITE = Suite(
+    name=SUITE,
+    title="Saliency guided training on text: ERASER comprehensiveness and sufficiency (Table 1, Movies)",
+    profiles=PROFILES, resolve=resolve_profile,
+    keep=("name", "methods", "trainings"),
+    same_seed=True,
+    plan=_plan, prepare=_prepare_data, run_task=_run_task,
+    load_model=_load_model, collect=collect_results, write=write_outputs,
+    tables={
+        "table": "ERASER comprehensiveness and sufficiency per training and method, the paper's beside",
+        "results": "Every stored row of the suite",
+    },
+    figures=lambda profile: {
+        "eraser_aopc.png": "ERASER AOPC per method, traditional vs saliency guided; the paper's as markers",
+    },
+    published="Table 1 of saliency guided training (Ismail et al., NeurIPS 2021), Movies row",
+)
 
 
 _SHORT = {"gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", "random": "Random"}

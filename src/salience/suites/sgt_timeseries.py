@@ -58,7 +58,7 @@ import numpy as np
 
 from salience._io import write_text_atomic
 from salience._validation import check_choice
-from salience.bench.grid import DATABASE, BenchEvents, model_dir, plan, run_bench
+from salience.bench.grid import DATABASE, model_dir, plan, run_bench
 from salience.bench.profile import (
     GRADIENT_METHODS,
     TRAINING_RUN,
@@ -79,6 +79,7 @@ from salience.bench.tasks import data_spec, prepare_data
 from salience.data.benchmark import LAYOUTS
 from salience.explain import attribute
 from salience.metrics import late_mass_fraction, saliency_over_time
+from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
 from salience.training import load_checkpoint
 
@@ -160,16 +161,9 @@ def resolve_sgt_profile(name: str = "quick", **overrides: Any) -> BenchProfile:
 
 
 def run_sgt_timeseries(
-    run_dir: str | os.PathLike[str],
-    profile: str = "quick",
-    *,
-    seed: int = 0,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    device: str = "cpu",
-    threads: int | None = None,
-    events: BenchEvents | None = None,
-    **overrides: Any,
+    run_dir: str | os.PathLike[str], profile: str = "quick", *, seed: int = 0, workers: int | None = None,
+    scheduler: str | None = None, device: str = "cpu", threads: int | None = None,
+    events: RunEvents | None = None, **overrides: Any,
 ) -> SgtTimeseriesResults:
     """Run the grid of suite profile ``profile`` both ways and write the comparison into ``run_dir``.
 
