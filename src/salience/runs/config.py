@@ -52,7 +52,9 @@ def apply_overrides(
     return dataclasses.replace(profile, **given)
 
 
-def select(overrides: dict[str, Any], name: str, values: Iterable[str] | None, choices: Iterable[str]) -> None:
+def select(
+    overrides: dict[str, Any], name: str, values: Iterable[str] | None, choices: Iterable[str]
+) -> None:
     """Set the override ``name`` to the selection ``values`` (a tuple), each checked against ``choices``;
     nothing for an empty or None selection.
 

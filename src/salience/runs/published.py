@@ -69,7 +69,9 @@ def ica_table1(model: str, dataset: str) -> PublishedScore | None:
 
 
 # The paper's column order (Grad, IG, DL, GS, DLS, SG).
-_TABLE2_METHODS = ("gradient", "integrated_gradients", "deeplift", "gradient_shap", "deeplift_shap", "smoothgrad")
+_TABLE2_METHODS = (
+    "gradient", "integrated_gradients", "deeplift", "gradient_shap", "deeplift_shap", "smoothgrad",
+)  # fmt: skip
 # (metric, model) -> (traditional, saliency guided) per method, in _TABLE2_METHODS order.
 _TABLE2_ROWS: dict[tuple[str, str], tuple[tuple[float, float], ...]] = {
     ("diff_aup", "lstm"): ((-0.113, -0.119), (-0.083, -0.024), (-0.097, -0.108), (-0.088, -0.069),

@@ -95,7 +95,8 @@ class RunView:
 
 
 def read_run(
-    run_dir: str | os.PathLike[str], *, max_rows: int = 2000, max_unfinished: int = 50, skip: tuple[str, ...] = ()
+    run_dir: str | os.PathLike[str], *, max_rows: int = 2000, max_unfinished: int = 50,
+    skip: tuple[str, ...] = (),
 ) -> RunView:
     """Read the run directory ``run_dir`` (it must hold ``config.json``).
 
@@ -172,7 +173,8 @@ def _tables(root: Path, titles: dict[str, str], max_rows: int) -> list[RunTable]
     tables = [t for t in (_read_csv(p, titles, max_rows) for p in csvs) if t is not None]
     csv_stems = [p.stem for p in csvs]
     for path in sorted(root.glob("*.json"), key=by_declared):
-        if path.name == CONFIG_FILE or any(s == path.stem or s.startswith(path.stem + "_") for s in csv_stems):
+        twin = any(s == path.stem or s.startswith(path.stem + "_") for s in csv_stems)
+        if path.name == CONFIG_FILE or twin:
             continue
         tables.extend(_json_tables(path, titles, max_rows))
     return tables
