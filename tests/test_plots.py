@@ -20,8 +20,12 @@ from salience.figures import (
     SALIENCY_CMAP,
     curves,
     heatmaps,
+    images,
     plot_bucket_distribution,
     plot_class_heatmaps,
+    plot_paired_bars,
+    plot_removal_curves,
+    plot_saliency_images,
     plot_saliency_profiles,
     plot_sample_heatmaps,
     style,
@@ -35,7 +39,7 @@ def saved(monkeypatch):
     """Record every figure the plotting functions save (the real ``_save`` still writes the PNG)."""
     figures: list[plt.Figure] = []
 
-    for module in (curves, heatmaps):
+    for module in (curves, heatmaps, images):
         original = module._save
 
         def record(fig, path, original=original):
@@ -254,3 +258,66 @@ def test_bucket_distribution_draws_grouped_bars_with_the_shares(saved, tmp_path)
 def test_bucket_distribution_reject_bad_input(tmp_path, shares, labels, error, message):
     with pytest.raises(error, match=message):
         plot_bucket_distribution(shares, labels, path=tmp_path / "b.png")
+
+
+# --- accuracy drop, paired bars, saliency images ------------------------------------------------------
+
+
+def test_removal_curves_draw_one_panel_per_method_with_each_series_control_dashed(saved, tmp_path):
+    fractions = [0.0, 0.5, 0.9]
+    drop = {
+        "Traditional": {"gradient": (fractions, [1.0, 0.6, 0.2]), "ig": (fractions, [1.0, 0.7, 0.3]),
+                        "random": (fractions, [1.0, 0.9, 0.8])},
+        "SGT": {"gradient": (fractions, [1.0, 0.4, 0.1]), "random": (fractions, [1.0, 0.95, 0.85])},
+    }  # fmt: skip
+    path = plot_removal_curves(drop, tmp_path / "drop.png", panel_labels={"gradient": "Grad"})
+    _assert_png(path)
+    panels = [ax for ax in saved[-1].axes if ax.lines]
+    assert [ax.get_title() for ax in panels] == ["Grad", "ig"]  # the control gets no panel of its own
+    grad = {line.get_label(): line for line in panels[0].lines}
+    assert set(grad) == {"Traditional", "Traditional (random)", "SGT", "SGT (random)"}
+    np.testing.assert_allclose(grad["SGT"].get_xydata(), [[0, 100], [50, 40], [90, 10]])  # percent
+    assert grad["SGT (random)"].get_linestyle() == "--" and grad["SGT"].get_linestyle() == "-"
+    assert to_hex(grad["Traditional"].get_color()) == PALETTE[0]
+    assert to_hex(grad["SGT"].get_color()) == PALETTE[1]
+    ig = {line.get_label() for line in panels[1].lines}
+    assert ig == {"Traditional", "Traditional (random)", "SGT (random)"}
+
+
+def test_removal_curves_of_the_control_alone_draw_it_dashed_only(saved, tmp_path):
+    plot_removal_curves({"A": {"random": ([0, 1], [1, 0.5])}}, tmp_path / "r.png")
+    (panel,) = [ax for ax in saved[-1].axes if ax.lines]
+    assert [line.get_linestyle() for line in panel.lines] == ["--"]
+
+
+def test_paired_bars_draw_the_values_side_by_side_and_the_reference_as_markers(saved, tmp_path):
+    panels = {"sufficiency": {"trad": [0.2, float("nan")], "sgt": [0.1, 0.3]}}
+    reference = {"sufficiency": {"trad": [0.25, None], "sgt": [None, 0.35]}}
+    plot_paired_bars(panels, ["IG", "Random"], tmp_path / "b.png", reference=reference)
+    (ax,) = [ax for ax in saved[-1].axes if ax.patches]
+    bars = [(round(p.get_x() + p.get_width() / 2, 6), p.get_height()) for p in ax.patches]
+    # two series, width 0.38 each, centred on the category: x = j -/+ 0.19
+    assert bars[0] == (-0.19, 0.2) and np.isnan(bars[1][1]) and bars[2:] == [(-0.19 + 0.38, 0.1), (1.19, 0.3)]
+    markers = np.concatenate([c.get_offsets() for c in ax.collections])
+    np.testing.assert_allclose(markers, [[-0.19, 0.25], [1.19, 0.35]])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["IG", "Random"]
+
+
+def test_saliency_images_scale_each_map_to_its_own_peak(saved, tmp_path):
+    rng = np.random.default_rng(1)
+    digits = rng.random((2, 6, 5))
+    maps = {"Traditional": rng.normal(size=(2, 6, 5)), "SGT": 3.0 * rng.normal(size=(2, 6, 5))}
+    _assert_png(plot_saliency_images(digits, maps, tmp_path / "m.png"))
+    fig = saved[-1]
+    row = [ax.images[0].get_array() for ax in fig.axes[:3]]
+    np.testing.assert_allclose(row[0], digits[0])
+    np.testing.assert_allclose(row[2], maps["SGT"][0] / np.abs(maps["SGT"][0]).max())
+    assert fig.axes[1].images[0].get_clim() == (-1, 1)
+    assert [ax.get_title() for ax in fig.axes[:4]] == [
+        "input", "Traditional gradient", "SGT gradient", "gradient distribution",
+    ]  # fmt: skip
+
+
+def test_saliency_images_refuse_maps_of_another_shape(tmp_path):
+    with pytest.raises(ValueError, match=r"maps\['A'\]: expected the images' shape \(2, 3, 3\)"):
+        plot_saliency_images(np.zeros((2, 3, 3)), {"A": np.zeros((2, 3, 4))}, tmp_path / "x.png")

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from salience.data import Vocabulary, load_movie_reviews, text_splits
-from salience.models import load_text_checkpoint
+from salience.models import load_checkpoint
 from salience.runs.events import RunEvents
 from salience.runs.store import ResultStore, TaskKey
 from salience.suites.sgt_text import (
@@ -100,7 +100,7 @@ def test_sgt_text_suite_end_to_end_and_resume(tmp_path):
     for training in TRAININGS:
         directory = tmp_path / "tasks" / DATASET / "bilstm-text" / training / "seed0" / "checkpoint"
         assert Vocabulary.load(directory / "vocab.json") == vocab
-        model = load_text_checkpoint(directory).model
+        model = load_checkpoint(directory).model
         with torch.no_grad():
             logits = model(torch.from_numpy(parts.test.x), lengths=torch.from_numpy(parts.test.lengths))
         accuracy = 100.0 * float((logits.argmax(1).numpy() == parts.test.y).mean())

@@ -57,7 +57,6 @@ from salience.bench.tasks import (
 )
 from salience.models.checkpoint import load_checkpoint, write_checkpoint
 from salience.runs.config import write_run_config
-from salience.runs.events import BenchEvents as BenchEvents  # the former name, kept for one release
 from salience.runs.events import RunEvents
 from salience.runs.layout import checkpoint_dir
 from salience.runs.store import ResultStore, TaskKey

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from salience.cli._console import console
+from salience.runs import RunEvents
 
 
 class SuiteProgress:
@@ -44,8 +45,6 @@ class SuiteProgress:
         self.progress.__exit__(*exc)
 
     def events(self):
-        from salience.suites.ica import SuiteEvents
-
         def started(key, max_epochs):
             # A training task shows its epochs; an evaluation task (max_epochs 0) its method.
             label = f"{key.dataset}/{key.model}"
@@ -71,7 +70,7 @@ class SuiteProgress:
                 )
             self.progress.advance(self.overall)
 
-        return SuiteEvents(task_started=started, epoch_done=epoch, task_done=done)
+        return RunEvents(task_started=started, epoch_done=epoch, task_done=done)
 
 
 class GridProgress:
@@ -99,8 +98,6 @@ class GridProgress:
         self.progress.__exit__(*exc)
 
     def events(self) -> Any:
-        from salience.bench.grid import BenchEvents
-
         def planned(total: int, todo: int) -> None:
             if total > todo:
                 self.progress.console.print(f"{total - todo} of {total} tasks already in the run directory")
@@ -115,4 +112,4 @@ class GridProgress:
                 status=f"{text} | last: {key.dataset}/{key.model}/{key.training}/{key.method}",
             )
 
-        return BenchEvents(planned=planned, finished=finished)
+        return RunEvents(planned=planned, finished=finished)

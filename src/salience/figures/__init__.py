@@ -7,10 +7,11 @@ Grouped by kind:
 - :mod:`salience.figures.heatmaps`: saliency heatmaps per sample and per class (time on x,
   features on y);
 - :mod:`salience.figures.curves`: line and bar charts (saliency over time, the share of top-salient
-  cells per time bucket); curves such as accuracy against removed inputs belong here too.
+  cells per time bucket, accuracy against removed inputs, paired bars beside published values);
+- :mod:`salience.figures.images`: saliency maps drawn as images (MNIST digits).
 
-A figure of a new kind (e.g. saliency maps drawn as images) gets its own module here, re-exported
-below. Importing the package selects matplotlib's non-interactive ``Agg`` backend.
+A figure of a new kind gets its own module here, re-exported below. Importing the package selects
+matplotlib's non-interactive ``Agg`` backend.
 
 Example:
     >>> import numpy as np, pathlib, tempfile
@@ -19,8 +20,14 @@ Example:
     True
 """
 
-from salience.figures.curves import plot_bucket_distribution, plot_saliency_profiles
+from salience.figures.curves import (
+    plot_bucket_distribution,
+    plot_paired_bars,
+    plot_removal_curves,
+    plot_saliency_profiles,
+)
 from salience.figures.heatmaps import plot_class_heatmaps, plot_sample_heatmaps
+from salience.figures.images import plot_saliency_images
 from salience.figures.theme import (
     DIVERGING_CMAP,
     INPUT_CMAP,
@@ -42,6 +49,9 @@ __all__ = [
     "STYLE",
     "plot_bucket_distribution",
     "plot_class_heatmaps",
+    "plot_paired_bars",
+    "plot_removal_curves",
+    "plot_saliency_images",
     "plot_saliency_profiles",
     "plot_sample_heatmaps",
     "style",

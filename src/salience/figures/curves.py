@@ -1,5 +1,6 @@
-"""Line and bar charts: saliency over time per model and the share of top-salient cells per time
-bucket (the home of every curve or bar chart of the library).
+"""Line and bar charts: saliency over time per model, the share of top-salient cells per time bucket,
+accuracy as salient inputs are removed, paired bars beside published values (the home of every curve
+or bar chart of the library).
 
 Series are drawn in the Okabe–Ito palette, one colour per label in the order given. Every function
 validates its input (errors name the argument), writes a PNG atomically to ``path``, closes the figure
@@ -131,3 +132,121 @@ def plot_bucket_distribution(
         _legend(ax)
         return _save(fig, path)
 
+
+
+def plot_removal_curves(
+    curves: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]],
+    path: PathLike,
+    *,
+    control: str = "random",
+    panel_labels: Mapping[str, str] | None = None,
+    title: str = "Accuracy drop when the most salient pixels are removed",
+    xlabel: str = "pixels removed (%)",
+) -> Path:
+    """Accuracy against the share of inputs removed: one panel per method, one colour per series
+    (e.g. per training), each series' ``control`` ranking dashed in every panel.
+
+    Saliency guided training's Figure 3 (curves from :func:`~salience.metrics.accuracy_drop_curve`).
+
+    Args:
+        curves: series label -> method -> (fractions removed in [0, 1], accuracy in [0, 1]).
+        path: where the PNG goes.
+        control: the method drawn dashed in every panel (a chance-level ranking); it gets its own
+            panel only when no other method is given.
+        panel_labels: method -> panel title (default: the method's name).
+        title: figure title.
+        xlabel: x axis label.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "drop.png"
+        >>> drop = {"Traditional": {"gradient": ([0, 0.5], [1.0, 0.4]), "random": ([0, 0.5], [1.0, 0.9])}}
+        >>> plot_removal_curves(drop, out) == out
+        True
+    """
+    series = _check_series(curves, "curves")
+    named = dict.fromkeys(m for by_method in series.values() for m in by_method)
+    methods = [m for m in named if m != control] or [control]
+    labels = dict(panel_labels or {})
+    columns = min(3, len(methods))
+    rows = -(-len(methods) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.8 * rows), squeeze=False, sharey=True)
+    for ax, method in zip(axes.flat, methods, strict=False):
+        for i, (label, by_method) in enumerate(series.items()):
+            for name, line in ((method, "-"), (control, "--")):
+                if name not in by_method or (name == control and method == control and line == "-"):
+                    continue
+                where = f"curves[{label!r}][{name!r}]"
+                fractions, accuracy = (_as_array(v, where, 1) for v in by_method[name])
+                ax.plot(
+                    100 * fractions, 100 * accuracy, line, color=OKABE_ITO[i % len(OKABE_ITO)],
+                    lw=1.6 if line == "-" else 1.0, label=label + (f" ({control})" if line == "--" else ""),
+                )  # fmt: skip
+        ax.set_title(labels.get(method, method), fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("accuracy (%)")
+    for ax in list(axes.flat)[len(methods) :]:
+        ax.axis("off")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    return _save(fig, path)
+
+
+def plot_paired_bars(
+    panels: Mapping[str, Mapping[str, Sequence[float]]],
+    categories: Sequence[str],
+    path: PathLike,
+    *,
+    reference: Mapping[str, Mapping[str, Sequence[float | None]]] | None = None,
+    reference_label: str = "paper",
+    title: str = "",
+) -> Path:
+    """Grouped bars, one panel per metric: one bar per series (e.g. per training) in each category
+    (e.g. per method), with optional reference values (e.g. the published ones) as black markers.
+
+    Saliency guided training's ERASER comprehensiveness / sufficiency (AOPC) comparison.
+
+    Args:
+        panels: panel title -> series label -> one value per category (NaN draws no bar).
+        categories: the x axis names.
+        path: where the PNG goes.
+        reference: panel title -> series label -> one value or None per category.
+        reference_label: legend entry of the reference markers.
+        title: figure title.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "bars.png"
+        >>> bars = {"sufficiency ↓": {"traditional": [0.2, 0.3], "saliency guided": [0.1, 0.3]}}
+        >>> paper = {"sufficiency ↓": {"traditional": [0.25, None]}}
+        >>> plot_paired_bars(bars, ["IG", "Random"], out, reference=paper) == out
+        True
+    """
+    checked = _check_series(panels, "panels")
+    n = len(categories)
+    fig, axes = plt.subplots(1, len(checked), figsize=(4.5 * len(checked), 3.4), squeeze=False)
+    width = 0.76 / max(1, max(len(s) for s in checked.values()))
+    for ax, (panel, series) in zip(axes[0], checked.items(), strict=True):
+        marked = reference.get(panel, {}) if reference else {}
+        for i, (label, values) in enumerate(series.items()):
+            xs = [j + (i - (len(series) - 1) / 2) * width for j in range(n)]
+            ax.bar(xs, _check_curve(values, f"panels[{panel!r}][{label!r}]", n), width,
+                   color=OKABE_ITO[i % len(OKABE_ITO)], label=f"{label} (ours)")  # fmt: skip
+            points = [(x, v) for x, v in zip(xs, marked.get(label, [None] * n), strict=True) if v is not None]
+            if points:
+                ax.scatter(*zip(*points, strict=True), marker="_", s=120, color="black", zorder=3,
+                           label=reference_label if i == 0 else None)  # fmt: skip
+        ax.set_xticks(range(n), list(categories), fontsize=8)
+        ax.set_title(panel, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(
+        handles, names, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.08)
+    )
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)

@@ -43,9 +43,3 @@ class RunEvents:
     task_done: Callable[[TaskKey, bool], None] = _ignore
     planned: Callable[[int, int], None] = _ignore
     finished: Callable[[TaskKey, str], None] = _ignore
-
-
-#: Former names (suites: ``salience.suites.ica.SuiteEvents``; grid: ``salience.bench.grid.BenchEvents``),
-#: kept for one release.
-SuiteEvents = RunEvents
-BenchEvents = RunEvents

@@ -35,7 +35,6 @@ from salience.metrics import (
 from salience.models import MODELS, model_label
 from salience.runs.config import apply_overrides, select
 from salience.runs.events import RunEvents
-from salience.runs.events import SuiteEvents as SuiteEvents  # the former name, kept for one release
 from salience.runs.layout import task_dir
 from salience.runs.published import ica_table1
 from salience.runs.runner import Task, TaskContext, run_suite

@@ -39,8 +39,9 @@ import torch
 
 from salience._io import atomic_path
 from salience._validation import check_choice
-from salience.data import Dataset, load_mnist, split_dataset
-from salience.explain import attribute
+from salience.data import Dataset, load_mnist, sequences_to_images, split_dataset
+from salience.explain import attribute, method_preset
+from salience.figures import plot_removal_curves, plot_saliency_images
 from salience.metrics import (
     REMOVAL_FRACTIONS,
     accuracy_drop_curve,
@@ -258,22 +259,19 @@ def _train(key, prepared, profile, device, checkpoint, events) -> tuple[torch.nn
 
 
 def _method_options(method: str, profile: SgtMnistProfile) -> dict[str, Any]:
-    """The original evaluation's attribution settings (original-behaviour.md §3.6)."""
-    return {
-        "gradient": {"abs": False},  # signed, kept for the figures; ranked by |g|
-        "integrated_gradients": {"baselines": "uniform", "n_steps": profile.ig_steps},
-        "deeplift": {"baselines": "uniform"},
-        "smoothgrad": {
-            "nt_type": "smoothgrad_sq", "nt_samples": profile.smoothgrad_samples,
-            "stdevs": profile.smoothgrad_stdevs,
-        },
+    """The original evaluation's attribution settings (original-behaviour.md §3.6): the method
+    registry's ``sgt-mnist`` preset (signed gradient, kept for the figures and ranked by |g|; U[0, 1)
+    baselines; SmoothGrad squared) with the sizes of the profile."""
+    sizes = {
+        "integrated_gradients": {"n_steps": profile.ig_steps},
+        "smoothgrad": {"nt_samples": profile.smoothgrad_samples, "stdevs": profile.smoothgrad_stdevs},
         "gradient_shap": {
-            "baselines": "uniform", "n_baselines": profile.shap_baselines,
-            "n_samples": profile.gradient_shap_samples, "stdevs": profile.gradient_shap_stdevs,
+            "n_baselines": profile.shap_baselines, "n_samples": profile.gradient_shap_samples,
+            "stdevs": profile.gradient_shap_stdevs,
         },
-        "deeplift_shap": {"baselines": "uniform", "n_baselines": profile.shap_baselines},
-        "random": {},
-    }[method]  # fmt: skip
+        "deeplift_shap": {"n_baselines": profile.shap_baselines},
+    }  # fmt: skip
+    return {**method_preset(method, "sgt-mnist"), **sizes.get(method, {})}
 
 
 def _evaluate(
@@ -379,10 +377,37 @@ def write_outputs(
     write_table(run_dir / "training", [asdict(t) for t in results.trainings])
     figures = run_dir / "figures"
     if results.curves:
-        _plot_accuracy_drop(results, figures / "accuracy_drop.png")
+        curves: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
+        for c in results.curves:
+            curves.setdefault(TRAINING_LABELS[c.training], {})[c.method] = (c.fractions, c.accuracy)
+        plot_removal_curves(
+            curves, figures / "accuracy_drop.png", panel_labels=METHOD_LABELS,
+            title="Accuracy drop when the most salient pixels are removed (MNIST)",
+        )  # fmt: skip
     gradients = {t: _gradients_path(run_dir, t, seed) for t in TRAININGS}
     if all(path.is_file() for path in gradients.values()):
-        _plot_saliency_maps(gradients, profile.n_figure_digits, figures / "saliency_maps.png")
+        images, maps = _figure_digits(gradients, profile.n_figure_digits)
+        plot_saliency_images(images, maps, figures / "saliency_maps.png")
+
+
+def _figure_digits(gradients: dict[str, Path], n_digits: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Figure 2's digits: the first of each class (in class order, at most ``n_digits``) that both
+    models classify correctly, as images (n, 28, 28), and each training's signed gradient of them."""
+    loaded = {}
+    for training, source in gradients.items():
+        with np.load(source, allow_pickle=False) as data:
+            loaded[training] = {name: data[name] for name in data.files}
+    first = loaded[TRAININGS[0]]
+    correct = np.ones(len(first["y"]), dtype=bool)
+    for data in loaded.values():
+        correct &= data["predicted"] == data["y"]
+    chosen: list[int] = []
+    for label in range(10):
+        hits = np.flatnonzero(correct & (first["y"] == label))
+        if hits.size and len(chosen) < n_digits:
+            chosen.append(int(hits[0]))
+    maps = {TRAINING_LABELS[t]: sequences_to_images(loaded[t]["gradient"][chosen]) for t in TRAININGS}
+    return sequences_to_images(first["x"][chosen]), maps
 
 
 SGT_MNIST_SUITE = Suite(
@@ -401,108 +426,3 @@ SGT_MNIST_SUITE = Suite(
     },
     published=PAPER_DIRECTION,
 )
-
-
-def _plot_accuracy_drop(results: SgtMnistResults, path: Path) -> Path:
-    """Figure 3: accuracy against % of pixels removed, one panel per method, traditional vs SGT, with
-    each training's random ranking dashed."""
-    plt = _pyplot()
-    from salience.figures import OKABE_ITO
-
-    methods = [m for m in dict.fromkeys(c.method for c in results.curves) if m != "random"]
-    if not methods:
-        methods = ["random"]
-    columns = min(3, len(methods))
-    rows = math.ceil(len(methods) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.3 * columns, 2.8 * rows), squeeze=False, sharey=True)
-    for ax, method in zip(axes.flat, methods, strict=False):
-        for i, training in enumerate(TRAININGS):
-            colour = OKABE_ITO[i]
-            for name, style in ((method, "-"), ("random", "--")):
-                curve = results.curve(training, name)
-                if curve is None or (name == "random" and method == "random" and style == "-"):
-                    continue
-                label = TRAINING_LABELS[training] + (" (random)" if style == "--" else "")
-                ax.plot(
-                    100 * np.asarray(curve.fractions), 100 * np.asarray(curve.accuracy), style,
-                    color=colour, lw=1.6 if style == "-" else 1.0, label=label,
-                )  # fmt: skip
-        ax.set_title(METHOD_LABELS.get(method, method), fontsize=10)
-        ax.set_xlabel("pixels removed (%)")
-        ax.grid(alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("accuracy (%)")
-    for ax in list(axes.flat)[len(methods) :]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.suptitle("Accuracy drop when the most salient pixels are removed (MNIST)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
-    return _save_figure(fig, path)
-
-
-def _plot_saliency_maps(gradients: dict[str, Path], n_digits: int, path: Path) -> Path:
-    """Figure 2: digits classified correctly by both models, their vanilla gradient (scaled per digit to
-    [−1, 1]) under each training, and the distribution of each digit's scaled gradient values."""
-    from salience.data import sequences_to_images
-    from salience.metrics import saliency_histogram
-
-    plt = _pyplot()
-    from salience.figures import OKABE_ITO
-
-    loaded = {}
-    for training, source in gradients.items():
-        with np.load(source, allow_pickle=False) as data:
-            loaded[training] = {name: data[name] for name in data.files}
-    first = loaded[TRAININGS[0]]
-    correct = np.ones(len(first["y"]), dtype=bool)
-    for data in loaded.values():
-        correct &= data["predicted"] == data["y"]
-    chosen: list[int] = []
-    for label in range(10):  # one digit per class, in class order
-        hits = np.flatnonzero(correct & (first["y"] == label))
-        if hits.size and len(chosen) < n_digits:
-            chosen.append(int(hits[0]))
-    fig, axes = plt.subplots(
-        max(1, len(chosen)), 4, figsize=(9.0, 2.2 * max(1, len(chosen))), squeeze=False,
-        gridspec_kw={"width_ratios": [1, 1, 1, 1.5]},
-    )  # fmt: skip
-    titles = ["input", *(f"{TRAINING_LABELS[t]} gradient" for t in TRAININGS), "gradient distribution"]
-    for row, index in enumerate(chosen):
-        image = sequences_to_images(first["x"][index : index + 1])[0]
-        axes[row, 0].imshow(image, cmap="gray", interpolation="nearest")
-        for col, training in enumerate(TRAININGS, start=1):
-            gradient = sequences_to_images(loaded[training]["gradient"][index : index + 1])[0]
-            peak = float(np.abs(gradient).max()) or 1.0
-            axes[row, col].imshow(gradient / peak, cmap="PuOr_r", vmin=-1, vmax=1, interpolation="nearest")
-            fractions, edges = saliency_histogram(torch.from_numpy(gradient[None]), bins=41)
-            centres = 0.5 * (edges[1:] + edges[:-1]).numpy()
-            axes[row, 3].plot(
-                centres, fractions.numpy(), color=OKABE_ITO[col - 1], lw=1.4, label=TRAINING_LABELS[training]
-            )
-        axes[row, 3].set_yscale("log")
-        axes[row, 3].set_xlim(-1, 1)
-        for col in range(3):
-            axes[row, col].set_xticks([])
-            axes[row, col].set_yticks([])
-    for col, title in enumerate(titles):
-        axes[0, col].set_title(title, fontsize=9)
-    if chosen:
-        axes[0, 3].legend(fontsize=7, frameon=False)
-        axes[-1, 3].set_xlabel("gradient / max |gradient|")
-    fig.suptitle("Vanilla gradient of digits both models classify correctly", fontsize=10)
-    fig.tight_layout()
-    return _save_figure(fig, path)
-
-
-def _pyplot() -> Any:
-    from salience.figures.theme import plt  # importing figures selects the Agg backend first
-
-    return plt
-
-
-def _save_figure(fig: Any, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    _pyplot().close(fig)
-    return path

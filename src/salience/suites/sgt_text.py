@@ -57,13 +57,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from salience._io import atomic_path
 from salience._validation import check_choice
 from salience.data.text import TextDataset, TextDatasetSplits, Vocabulary, load_movie_reviews, text_splits
 from salience.explain.text import token_attributions
+from salience.figures import plot_paired_bars
 from salience.metrics.eraser import ERASER_LEVELS, eraser_scores
-from salience.models.text import NAME as MODEL
-from salience.models.text import TextBiLSTM, load_text_checkpoint
+from salience.models import TextBiLSTM
+from salience.models.text_bilstm import NAME as MODEL
 from salience.runs.config import apply_overrides
 from salience.runs.events import RunEvents
 from salience.runs.layout import FIT_METHOD
@@ -217,10 +217,6 @@ def _run_task(context: TaskContext) -> dict[str, float]:
     return metrics
 
 
-def _load_model(path: Path, device: str) -> TextBiLSTM:
-    return load_text_checkpoint(path, device=device).model
-
-
 def _prepare_data(profile: SgtTextProfile, group: object, seed: int) -> tuple[TextDatasetSplits, Vocabulary]:
     texts, labels = load_movie_reviews(profile.source)
     return text_splits(
@@ -355,6 +351,31 @@ def write_outputs(
         _plot_aopc(results, run_dir / "figures" / "eraser_aopc.png")
 
 
+_SHORT = {"gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", "random": "Random"}
+_TRAINING_NAMES = {"traditional": "traditional", "sgt": "saliency guided"}
+
+
+def _plot_aopc(results: list[SgtTextResult], path: Path) -> Path:
+    """Comprehensiveness and sufficiency bars per method, traditional vs saliency guided, with the
+    paper's Movies values as markers."""
+    methods = [m for m in METHODS if any(r.method == m for r in results)]
+    by_key = {(r.training, r.method): r for r in results}
+    panels: dict[str, dict[str, list[float]]] = {}
+    paper: dict[str, dict[str, list[float | None]]] = {}
+    for metric, arrow in (("comprehensiveness", "↑"), ("sufficiency", "↓")):
+        panel = f"{metric} (AOPC) {arrow}"
+        for training in TRAININGS:
+            rows = [by_key.get((training, m)) for m in methods]
+            name = _TRAINING_NAMES[training]
+            panels.setdefault(panel, {})[name] = [np.nan if r is None else getattr(r, metric) for r in rows]
+            published = [None if r is None else getattr(r, f"paper_{metric}") for r in rows]
+            paper.setdefault(panel, {})[name] = published
+    return plot_paired_bars(
+        panels, [_SHORT[m] for m in methods], path, reference=paper, reference_label="paper, Movies",
+        title="ERASER on Rotten Tomatoes sentences, Bi-LSTM",
+    )  # fmt: skip
+
+
 SGT_TEXT_SUITE = Suite(
     name=SUITE,
     title="Saliency guided training on text: ERASER comprehensiveness and sufficiency (Table 1, Movies)",
@@ -362,7 +383,7 @@ SGT_TEXT_SUITE = Suite(
     keep=("name", "methods", "trainings"),
     same_seed=True,
     plan=_plan, prepare=_prepare_data, run_task=_run_task,
-    load_model=_load_model, collect=collect_results, write=write_outputs,
+    collect=collect_results, write=write_outputs,
     tables={
         "table": "ERASER comprehensiveness and sufficiency per training and method, the paper's beside",
         "results": "Every stored row of the suite",
@@ -372,46 +393,3 @@ SGT_TEXT_SUITE = Suite(
     },
     published="Table 1 of saliency guided training (Ismail et al., NeurIPS 2021), Movies row",
 )
-
-
-_SHORT = {"gradient": "Grad", "integrated_gradients": "IG", "smoothgrad": "SG", "random": "Random"}
-
-
-def _plot_aopc(results: list[SgtTextResult], path: Path) -> Path:
-    """Grouped bars per method (traditional, saliency guided) for each metric; the paper's Movies
-    values as black markers."""
-    from salience.figures.theme import OKABE_ITO, plt  # importing figures selects the Agg backend first
-
-    methods = [m for m in METHODS if any(r.method == m for r in results)]
-    by_key = {(r.training, r.method): r for r in results}
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.4))
-    width = 0.38
-    labels = {"traditional": "traditional", "sgt": "saliency guided"}
-    for ax, metric, arrow in zip(axes, ("comprehensiveness", "sufficiency"), ("↑", "↓"), strict=True):
-        for i, training in enumerate(TRAININGS):
-            xs = [j + (i - 0.5) * width for j in range(len(methods))]
-            mine = [
-                getattr(by_key[(training, m)], metric) if (training, m) in by_key else np.nan for m in methods
-            ]
-            paper = [
-                getattr(by_key[(training, m)], f"paper_{metric}") if (training, m) in by_key else None
-                for m in methods
-            ]
-            ax.bar(xs, mine, width, color=OKABE_ITO[i], label=f"{labels[training]} (ours)")
-            points = [(x, p) for x, p in zip(xs, paper, strict=True) if p is not None]
-            if points:
-                ax.scatter(*zip(*points, strict=True), marker="_", s=120, color="black", zorder=3,
-                           label="paper, Movies" if i == 0 else None)  # fmt: skip
-        ax.set_xticks(range(len(methods)), [_SHORT[m] for m in methods], fontsize=8)
-        ax.set_title(f"{metric} (AOPC) {arrow}", fontsize=10)
-        ax.grid(axis="y", alpha=0.3)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles, names, loc="lower center", ncol=3, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.08)
-    )
-    fig.suptitle("ERASER on Rotten Tomatoes sentences, Bi-LSTM", fontsize=10)
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return target
