@@ -127,3 +127,16 @@ def test_recipe_add_a_suite(registered, tmp_path):
     again = run_suite(registered, tmp_path, "quick", events=events)
     assert started == [] and skipped == [True, True]  # a second run skips every task
     assert again == results
+
+
+def test_recipe_suite_runs_from_the_cli_and_the_report_shows_its_declarations(registered, tmp_path, capsys):
+    from salience.cli import main
+    from salience.report import write_report
+
+    torch.set_num_threads(1)
+    run_dir = tmp_path / "run"
+    assert main(["reproduce", "tiny-box", "--out", str(run_dir), "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "Accuracy and box mass per model" in printed and "lstm" in printed
+    page = write_report(run_dir).read_text()
+    assert "A tiny box suite" in page and "Accuracy and box mass per model" in page

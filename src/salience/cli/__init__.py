@@ -24,7 +24,7 @@ from salience.cli.data import data_app
 from salience.cli.evaluate import evaluate
 from salience.cli.explain import explain
 from salience.cli.report import report
-from salience.cli.reproduce import reproduce_app
+from salience.cli.reproduce import add_declared_suites, reproduce_app
 from salience.cli.train import train
 
 app = typer.Typer(
@@ -48,6 +48,7 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors in the user's input print one line and return 2."""
+    add_declared_suites()
     try:
         result = app(args=argv, prog_name="salience", standalone_mode=False)
         return int(result) if isinstance(result, int) else 0

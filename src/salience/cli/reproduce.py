@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from salience.cli._console import console
@@ -267,3 +268,65 @@ def _print_ica_table(results: Any) -> None:
             f"{fmt(r.acc, 1)} | {fmt(r.paper_acc, 1)}", fmt(r.late_fraction, 2),
         )  # fmt: skip
     console.print(table)
+
+
+def add_declared_suites() -> list[str]:
+    """Give every registered suite without a command of its own a generic ``reproduce NAME`` command
+    (``--profile``, ``--out``, ``--seed``, ``--device``); return the names added.
+
+    So a new suite needs no edit here: its module and its line in :data:`salience.suites.SUITES` make
+    ``salience reproduce NAME`` run it through the runner and print its ``table.csv``.
+    """
+    from salience.suites import SUITES
+
+    commands = reproduce_app.registered_commands
+    commands[:] = [c for c in commands if c.name not in _DECLARED or c.name in SUITES]  # unregistered
+    have = {command.name for command in commands}
+    added = [name for name in SUITES if name not in have]
+    for name in added:
+        reproduce_app.command(name, help=SUITES[name].title)(_declared_suite_command(name))
+    _DECLARED.update(added)
+    return added
+
+
+_DECLARED: set[str] = set()
+
+
+def _declared_suite_command(name: str) -> Any:
+    def command(
+        profile: Profile = "quick",
+        out: Path | None = None,
+        seed: SuiteSeed = 0,
+        device: Device = "auto",
+    ) -> None:
+        from salience.runs import read_run, run_suite
+        from salience.suites import get_suite
+        from salience.training import resolve_device
+
+        suite = get_suite(name)
+        settings = suite.resolve(profile)
+        resolve_device(device)
+        run_dir = out or Path("runs") / f"{name}-{settings.name}"
+        console.print(f"[bold]salience reproduce {name}[/] profile={settings.name} -> {run_dir}")
+        with SuiteProgress(len(suite.plan(settings, seed))) as progress:
+            run_suite(suite, run_dir, settings, seed=seed, device=device, events=progress.events())
+        for table in read_run(run_dir).tables[:1]:
+            console.print(escape(table.title), highlight=False)
+            rows = Table()
+            for column in table.columns:
+                rows.add_column(column)
+            for row in table.rows:
+                rows.add_row(*(escape(cell) if _number(cell) is None else fmt(_number(cell)) for cell in row))
+            console.print(rows)
+        console.print(f"Tables, figures and checkpoints in [bold]{run_dir}[/]")
+
+    # The annotations are strings (postponed evaluation); this one needs the suite's name.
+    command.__annotations__["out"] = Annotated[Path | None, run_dir_option(name)]
+    return command
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
