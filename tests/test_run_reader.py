@@ -86,16 +86,20 @@ def test_title_figures_captions_and_files(tmp_path: Path) -> None:
     (figures / "b_plot.png").write_bytes(b"12345")
     (figures / "a.SVG").write_text("<svg/>")
     (figures / "notes.txt").write_text("not a figure")
-    (figures / "captions.json").write_text(json.dumps({"b_plot.png": "Bars"}))
+    (figures / "c.png").write_bytes(b"1")
+    (figures / "captions.json").write_text(json.dumps({"c.png": "Declared first", "b_plot.png": "Bars"}))
     (run / "report.html").write_text("old")
     (run / ".hidden").write_text("x")
     view = read_run(run, skip=("report.html",))
     assert view.title == "Saliency guided training: text"
-    assert [(f.path.name, f.caption) for f in view.figures] == [("a.SVG", "A"), ("b_plot.png", "Bars")]
+    # the declared figures in the suite's order, then the others by name, captioned from their stems
+    assert [(f.path.name, f.caption) for f in view.figures] == [
+        ("c.png", "Declared first"), ("b_plot.png", "Bars"), ("a.SVG", "A"),
+    ]  # fmt: skip
     config_size = (run / "config.json").stat().st_size
     assert [(f.name, f.is_dir, f.size) for f in view.files] == [
         ("config.json", False, config_size),
-        ("figures", True, 4),
+        ("figures", True, 5),
     ]
     _config(run, suite="sgt-text", title="")
     assert read_run(run).title == "sgt-text"  # an empty title falls back to the suite name

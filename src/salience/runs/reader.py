@@ -235,6 +235,8 @@ def _figures(root: Path) -> list[RunFigure]:
     except (OSError, ValueError, UnicodeDecodeError):
         pass
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    declared = {name: i for i, name in enumerate(captions)}  # the suite's order first, then by name
+    paths.sort(key=lambda p: (declared.get(p.name, len(declared)), p.name))
     return [RunFigure(p, str(captions.get(p.name) or p.stem.replace("_", " ").capitalize())) for p in paths]
 
 
