@@ -13,6 +13,8 @@
   feature-axis permutation of another method's maps, unlike the i.i.d. ``random`` method);
 - :mod:`salience.explain.text`: :func:`token_attributions`, token saliency (N, L) of text models,
   attributed on their embeddings;
+- :mod:`salience.explain.sanity`: the cascading model-parameter randomisation sanity check
+  (:func:`cascading_randomization`, :class:`RandomizationResult`, :func:`spearman_per_sample`);
 - :mod:`salience.explain._cudnn`: :func:`recurrent_backward_safe`, gradients through cuDNN
   recurrent layers in eval mode.
 """
@@ -31,6 +33,7 @@ from salience.explain.methods import (
     register_method,
     unregister_method,
 )
+from salience.explain.sanity import RandomizationResult, cascading_randomization, spearman_per_sample
 from salience.explain.text import TEXT_METHODS, token_attributions
 from salience.explain.tsr import temporal_saliency_rescaling
 
@@ -40,7 +43,9 @@ __all__ = [
     "OUTPUTS",
     "TEXT_METHODS",
     "MethodRecord",
+    "RandomizationResult",
     "attribute",
+    "cascading_randomization",
     "feature_axis_permutation",
     "method_names",
     "method_preset",
@@ -48,6 +53,7 @@ __all__ = [
     "permute_features",
     "recurrent_backward_safe",
     "register_method",
+    "spearman_per_sample",
     "temporal_saliency_rescaling",
     "token_attributions",
     "unregister_method",

@@ -12,6 +12,10 @@
   :func:`masked_accuracy_area`;
 - :mod:`salience.metrics.removal`: the accuracy drop by fraction of top-ranked cells removed (saliency
   guided training's MNIST evaluation) — :func:`accuracy_drop_curve`, :func:`removal_counts`;
+- :mod:`salience.metrics.faithfulness`: faithfulness without ground truth — deletion and insertion
+  curves (:func:`perturbation_curve`, :func:`deletion_curve`, :func:`insertion_curve`,
+  :func:`cell_ranks`) and time-series comprehensiveness and sufficiency (:func:`aopc_scores`);
+- :mod:`salience.metrics.faithfulness_table`: :func:`faithfulness_table`, one row per method;
 - :mod:`salience.metrics.distribution`: :func:`saliency_distribution`;
 - :mod:`salience.metrics.eraser`: ERASER's comprehensiveness and sufficiency (AOPC) of token
   rationales — :func:`eraser_scores`, :func:`rationale_sizes`, :func:`delete_tokens`;
@@ -31,6 +35,16 @@ from salience.metrics.catalog import LEVEL_METRICS, METRICS, MetricInfo, metric_
 from salience.metrics.classification import accuracy
 from salience.metrics.distribution import saliency_distribution
 from salience.metrics.eraser import ERASER_LEVELS, EraserScores, delete_tokens, eraser_scores, rationale_sizes
+from salience.metrics.faithfulness import (
+    CURVE_FRACTIONS,
+    PerturbationCurve,
+    aopc_scores,
+    cell_ranks,
+    deletion_curve,
+    insertion_curve,
+    perturbation_curve,
+)
+from salience.metrics.faithfulness_table import TABLE_COLUMNS, faithfulness_table
 from salience.metrics.ground_truth import euclidean_distance, normalize_saliency, weighted_jaccard
 from salience.metrics.masked_accuracy import ACCURACY_LEVELS, masked_accuracy_area, masked_accuracy_curve
 from salience.metrics.masks import MASS_LEVELS, saliency_mass_counts, saliency_mass_masks
@@ -49,34 +63,43 @@ from salience.metrics.temporal import class_mean_saliency, late_mass_fraction, s
 
 __all__ = [
     "ACCURACY_LEVELS",
+    "CURVE_FRACTIONS",
     "ERASER_LEVELS",
     "LEVEL_METRICS",
     "MASS_LEVELS",
     "METRICS",
     "NEAR_ZERO_TOLERANCE",
     "REMOVAL_FRACTIONS",
+    "TABLE_COLUMNS",
     "BucketShares",
     "EraserScores",
     "MetricInfo",
+    "PerturbationCurve",
     "accuracy",
     "accuracy_drop_curve",
+    "aopc_scores",
     "aup",
     "aupr",
     "aur",
+    "cell_ranks",
     "class_mean_saliency",
     "delete_tokens",
+    "deletion_curve",
     "diff_scores",
     "eraser_scores",
     "euclidean_distance",
+    "faithfulness_table",
     "fraction_near_zero",
     "gini_index",
     "ground_truth_scores",
+    "insertion_curve",
     "late_mass_fraction",
     "masked_accuracy_area",
     "masked_accuracy_curve",
     "metric_info",
     "normalize_saliency",
     "on_off_buckets",
+    "perturbation_curve",
     "precision_recall_curve",
     "rationale_sizes",
     "removal_counts",

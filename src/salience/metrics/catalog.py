@@ -80,6 +80,21 @@ METRICS: dict[str, MetricInfo] = _entries(
     ("accuracy_drop_auc", False, False, (0.0, 90.0),
      "area under the accuracy-drop-by-removed-cells curve in percent (trapezoid of accuracy in % over the "
      "removed fractions 0…0.9); lower means a steeper drop"),
+    ("deletion_auc", False, False, _FRACTION,
+     "area under the MoRF deletion curve (target-class probability as the most salient valid cells are "
+     "replaced by the baseline, trapezoid over the fractions 0…1); lower is better"),
+    ("insertion_auc", True, False, _FRACTION,
+     "area under the MoRF insertion curve (target-class probability as the most salient valid cells are "
+     "restored into the baseline, trapezoid over the fractions 0…1); higher is better"),
+    ("deletion_lerf_auc", True, False, _FRACTION,
+     "area under the LeRF deletion curve (least salient cells replaced first); higher is better"),
+    ("comprehensiveness", True, False, (-1.0, 1.0),
+     "AOPC comprehensiveness: p(x) − p(x without its top-k cells), mean over k = 1, 5, 10, 20, 50 %"),
+    ("sufficiency", False, False, (-1.0, 1.0),
+     "AOPC sufficiency: p(x) − p(only the top-k cells kept), mean over k = 1, 5, 10, 20, 50 %"),
+    ("randomization_spearman", False, False, (-1.0, 1.0),
+     "Spearman rank correlation of |maps| between the trained model and the model with every layer "
+     "re-initialised (cascading randomisation sanity check), mean over samples; lower is better"),
     ("gini", None, False, _FRACTION,
      "Gini index of |saliency| per sample (Hurley & Rickard), mean over samples; higher is sparser"),
     ("near_zero_fraction", None, False, _FRACTION,
