@@ -25,7 +25,7 @@ per-sample Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -170,30 +170,37 @@ def perturbation_curve(
     return PerturbationCurve(kind, order, levels, probability, area.to(torch.float64), target_ids)
 
 
-def deletion_curve(
-    model: nn.Module, x: ArrayLike, saliency: ArrayLike, **options: object
-) -> PerturbationCurve:
+def _curve_of_kind(kind: str, doc: str) -> Callable[..., PerturbationCurve]:
+    """:func:`perturbation_curve` with ``kind`` fixed, named ``<kind>_curve``, documented by ``doc``."""
+
+    def curve(model: nn.Module, x: ArrayLike, saliency: ArrayLike, **options: object) -> PerturbationCurve:
+        return perturbation_curve(model, x, saliency, kind=kind, **options)
+
+    curve.__name__ = curve.__qualname__ = f"{kind}_curve"
+    curve.__doc__ = doc
+    return curve
+
+
+deletion_curve = _curve_of_kind(
+    "deletion",
     """:func:`perturbation_curve` with ``kind="deletion"`` (lower MoRF area: a better map).
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3, 2))
         >>> deletion_curve(net, torch.rand(4, 1, 3), torch.rand(4, 1, 3)).probability.shape
         torch.Size([4, 21])
-    """
-    return perturbation_curve(model, x, saliency, kind="deletion", **options)
-
-
-def insertion_curve(
-    model: nn.Module, x: ArrayLike, saliency: ArrayLike, **options: object
-) -> PerturbationCurve:
+    """,
+)
+insertion_curve = _curve_of_kind(
+    "insertion",
     """:func:`perturbation_curve` with ``kind="insertion"`` (higher MoRF area: a better map).
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(3, 2))
         >>> insertion_curve(net, torch.rand(4, 1, 3), torch.rand(4, 1, 3)).area.shape
         torch.Size([4])
-    """
-    return perturbation_curve(model, x, saliency, kind="insertion", **options)
+    """,
+)
 
 
 def aopc_scores(
