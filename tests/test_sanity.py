@@ -129,3 +129,22 @@ def test_errors_name_the_argument(call, message):
     net = nn.Sequential(nn.Flatten(), nn.Linear(6, 2))
     with pytest.raises((TypeError, ValueError), match=rf"^{message}"):
         call(net, torch.rand(3, 2, 3))
+
+
+def test_padding_is_not_compared_and_lengths_reach_the_method(trained_lstm):
+    model, x = trained_lstm
+    lengths = torch.tensor([20, 10, 5, 1] * 10)
+    calls = iter(range(100))
+
+    def noisy_padding(net: nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        maps = inputs * 2.0
+        padded = torch.arange(20)[None, :, None] >= lengths[:, None, None]
+        noise = torch.randn(inputs.shape, generator=torch.Generator().manual_seed(next(calls)))
+        return torch.where(padded, noise, maps)
+
+    with_lengths = cascading_randomization(model, x, noisy_padding, lengths=lengths)
+    assert with_lengths.spearman == pytest.approx((1.0, 1.0))
+    assert cascading_randomization(model, x, noisy_padding).spearman[0] < 1.0
+    result = cascading_randomization(model, x, "gradient", lengths=lengths)
+    assert all(math.isfinite(v) for v in result.spearman)
+    assert result.spearman[-1] < 0.5
