@@ -7,6 +7,7 @@ Decisions:
   class order. A file that holds only some of the classes keeps the checkpoint's numbering.
 - A class the checkpoint does not know, and a feature that is missing or extra, are refused with a
   one-line error that names it; features present in another order are reordered by name.
+- Messages read ``dataset: has ...; the model ...``, for callers that name the file and the model.
 - Names are compared only where both sides have them (``meta["class_names"]``,
   ``meta["feature_names"]``); otherwise only the counts are checked.
 """
@@ -76,7 +77,8 @@ def _align_classes(dataset: Dataset, names: Sequence[str] | None, count: int | N
         unknown = [name for name in used if name not in order]
         if unknown:
             raise ValueError(
-                f"dataset: class {unknown[0]!r} is not one of the model's classes ({', '.join(order)})"
+                f"dataset: has class {unknown[0]!r}, which is not one of the model's classes "
+                f"({', '.join(order)})"
             )
         return _relabel(dataset, order)
     expected = len(order) if order is not None else count
@@ -107,7 +109,7 @@ def _align_features(dataset: Dataset, names: Sequence[str] | None, count: int | 
     if missing or extra:
         lists = (("missing", missing), ("extra", extra))
         parts = [f"{what} {', '.join(items)}" for what, items in lists if items]
-        raise ValueError(f"dataset: its features do not match the model's ({'; '.join(parts)})")
+        raise ValueError(f"dataset: has features that do not match the model's ({'; '.join(parts)})")
     index = [have.index(name) for name in wanted]
     mask = None if dataset.mask is None else dataset.mask[:, :, index]
     meta = {**dataset.meta, "feature_names": wanted}
