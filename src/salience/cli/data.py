@@ -119,7 +119,6 @@ _FLAGS = {
     "test": "--test-fraction", "split_column/test_fraction": "--split-column/--test-fraction",
     "label/sample_id/time": "--label/--sample-id/--time",
     "label/sample_id/time/split_column": "--label/--sample-id/--time/--split-column",
-    "path": "FILE",
 }  # fmt: skip
 """The library's argument names, as ``salience data import`` spells them."""
 
