@@ -197,6 +197,14 @@ def test_continuous_labels_are_refused(tmp_path, labels, refused) -> None:
         assert load_user_data(path).n_samples == len(labels)
 
 
+def test_continuous_npz_labels_are_refused(tmp_path) -> None:
+    np.savez(tmp_path / "c.npz", x=np.zeros((3, 2, 1)), y=np.array([0.5, 1.25, 2.0]))
+    with pytest.raises(ValueError, match=r"^label: column 'y' looks continuous \(numbers with a fractional"):
+        load_user_data(tmp_path / "c.npz")
+    np.savez(tmp_path / "codes.npz", x=np.zeros((3, 2, 1)), y=np.array([0.0, 1.0, 0.0]))
+    assert load_user_data(tmp_path / "codes.npz").y.tolist() == [0, 1, 0]
+
+
 def test_data_import_splits_into_two_files_and_names_flags(tmp_path, capsys) -> None:
     path = _csv(tmp_path / "d.csv", ["b", "a", "c", "a"], ["train", "test", "train", "test"])
     out = tmp_path / "d.npz"

@@ -37,7 +37,7 @@ import numpy as np
 from salience._validation import as_lengths, check_choice, check_ndim
 from salience.data.dataset import Dataset, split_indices
 from salience.data.impute import IMPUTE_METHODS, impute_missing
-from salience.data.long_table import _label_codes, _read_long_table
+from salience.data.long_table import _check_categorical, _label_codes, _read_long_table
 from salience.data.names import with_class_order
 
 USER_FORMATS = ("csv", "npz", "parquet", "ts")
@@ -273,6 +273,8 @@ def _npz_labels(y: np.ndarray, meta: dict[str, Any]) -> tuple[np.ndarray, list[s
         if "" in names:
             raise ValueError("y: expected a label for every sample, got an empty string")
         return codes, names
+    if y.dtype.kind in "fiu" and y.ndim == 1:
+        _check_categorical(y, "y")
     return y, meta.get("class_names")
 
 
