@@ -161,6 +161,8 @@ def test_split_column_sends_each_sample_to_its_part(tmp_path) -> None:
     assert parts["test"].meta["sample_ids"] == ["s1", "s3"] and parts["test"].y.tolist() == [2, 2]
     assert parts["test"].class_names == ["c", "b", "a"] and parts["test"].feature_names == ["v"]
     assert "split" not in parts["test"].meta
+    with pytest.raises(ValueError, match=r"^class_order: the dataset has class 'c', which is not"):
+        load_user_data(path, features="v", class_order=["a", "b"])
 
 
 def test_test_fraction_is_stratified_and_seeded(tmp_path) -> None:

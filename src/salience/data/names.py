@@ -21,8 +21,9 @@ import numpy as np
 from salience.data.dataset import Dataset
 
 
-def with_class_order(dataset: Dataset, class_names: Sequence[str]) -> Dataset:
-    """The dataset with its labels renumbered so that label ``k`` is ``class_names[k]``.
+def with_class_order(dataset: Dataset, class_names: Sequence[str] | str) -> Dataset:
+    """The dataset with its labels renumbered so that label ``k`` is ``class_names[k]`` (a string
+    is split at commas).
 
     Every class of ``dataset`` (its :attr:`~Dataset.class_names`) must be in ``class_names``;
     names without samples are allowed (a file may lack a class).

@@ -82,7 +82,7 @@ def load_user_data(
         ([[70.0, 72.0], [90.0, 0.0]], [2, 1], [1, 0], ['ill', 'ok'])
     """
     dataset = _load(path, format, label, sample_id, time, features, impute, name)
-    return dataset if class_order is None else with_class_order(dataset, _class_order(class_order))
+    return _ordered(dataset, class_order)
 
 
 def load_user_splits(
@@ -125,8 +125,7 @@ def load_user_splits(
     dataset = _load(path, *values, split_column)
     if options:
         raise TypeError(f"{next(iter(options))}: not an argument of load_user_data")
-    if order is not None:
-        dataset = with_class_order(dataset, _class_order(order))
+    dataset = _ordered(dataset, order)
     split = dataset.meta.pop("split")
     parts = {part: dataset.subset([i for i, s in enumerate(split) if s == part])
              for part in ("train", "test")}
@@ -165,11 +164,14 @@ def _load(
     return _read_long_table(source, kind, label, sample_id, time, wanted, impute, name or stem, split_column)
 
 
-def _class_order(order: Sequence[str] | str) -> list[str]:
-    names = [part.strip() for part in order.split(",")] if isinstance(order, str) else list(order)
-    if not names or not all(isinstance(n, str) and n for n in names):
-        raise ValueError(f"class_order: expected non-empty class names, got {order!r}")
-    return names
+def _ordered(dataset: Dataset, order: Sequence[str] | str | None) -> Dataset:
+    """``dataset`` numbered in ``order`` (``class_order``), if given."""
+    if order is None:
+        return dataset
+    try:
+        return with_class_order(dataset, order)
+    except ValueError as err:
+        raise ValueError(f"class_order: {str(err).removeprefix('class_names: ')}") from None
 
 
 def _format(source: Path, format: str | None) -> str:
