@@ -153,7 +153,7 @@ def _print_data_summary(dataset: Any, out: Path) -> None:
     variable = "no" if lengths is None else f"yes ({int(lengths.min())}-{int(lengths.max())} steps)"
     classes = dataset.meta.get("class_names")
     class_text = f" ({_short_list(classes)})" if classes else ""
-    features = dataset.meta.get("feature_names") or [f"dim_{k}" for k in range(dataset.n_features)]
+    features = dataset.feature_names
     console.print(
         f"{dataset.name}: x {dataset.x.shape}, {dataset.n_classes} classes{class_text}, "
         f"variable lengths: {variable}, features: {_short_list(features)} -> {out}",
