@@ -66,7 +66,7 @@ def test_data_import_csv_then_train(tmp_path, capsys):
     args = ["data", "import", source, "--label", "outcome", "--sample-id", "id", "--time", "step"]
     code, printed, err = run(capsys, *args, "--out", out)
     assert code == 2 and not out.exists()
-    assert err.strip().startswith("error: features: column 'spo2' has a missing value at line 3")
+    assert err.strip().startswith("error: --features: column 'spo2' has a missing value at line 3")
     code, printed, _ = run(capsys, *args, "--impute", "ffill", "--features", "spo2,heart rate", "--out", out)
     assert code == 0 and printed.count("\n") == 1
     assert "vitals: x (3, 3, 2), 2 classes (ill, ok), variable lengths: yes (1-3 steps)" in printed
@@ -98,8 +98,8 @@ def test_data_import_npz(tmp_path, capsys):
 @pytest.mark.parametrize(("args", "message"), [
     (["data", "load", "basic_motion"], "error: name: expected one of acsf1"),
     (["data", "load", "gunpoint", "--split", "val"], "error: split: expected one of test, train"),
-    (["data", "import", "{csv}", "--label", "y"], "error: label: no column 'y' in vitals.csv; its columns"),
-    (["data", "import", "{csv}", "--impute", "median"], "error: impute: expected one of ffill, mean, zero"),
+    (["data", "import", "{csv}", "--label", "y"], "error: --label: no column 'y' in vitals.csv; its columns"),
+    (["data", "import", "{csv}", "--impute", "median"], "error: --impute: expected one of ffill, mean, zero"),
     (["data", "import", "{dir}/absent.csv"], "error: path: no file at"),
 ])  # fmt: skip
 def test_errors_print_one_line_and_write_nothing(tmp_path, capsys, args, message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,20 +72,74 @@ def data_import(
         str | None, typer.Option(help="csv, parquet, npz or ts (default: from the suffix).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="Dataset name (default: the file's stem).")] = None,
+    class_order: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated class names in label order (default: sorted); use the same "
+                     "order for every file of a project."),
+    ] = None,
+    split_column: Annotated[
+        str | None,
+        typer.Option(help="Column saying train or test per sample: writes OUT-STEM-train.npz and "
+                     "OUT-STEM-test.npz."),
+    ] = None,
+    test_fraction: Annotated[
+        float | None,
+        typer.Option(help="Instead, a stratified random test part of this fraction (seeded by --seed), "
+                     "written as with --split-column."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --test-fraction's split.")] = 0,
 ) -> None:
-    """Convert your own data (one row per sample and time step) to a salience .npz dataset."""
-    from salience.data.user import load_user_data
+    """Convert your own data (one row per sample and time step) to a salience .npz dataset.
+
+    Labels are class names; continuous label values are refused (salience explains classifiers)."""
+    from salience.data.user import load_user_data, load_user_splits
 
     check_npz_out(out)
+    options = {
+        "format": format, "label": label, "sample_id": sample_id, "time": time,
+        "features": split_list(features), "impute": impute, "name": name, "class_order": class_order,
+    }  # fmt: skip
+    with _cli_flags():
+        if split_column is None and test_fraction is None:
+            datasets = {out: load_user_data(file, **options)}
+        else:
+            parts = load_user_splits(
+                file, split_column=split_column, test_fraction=test_fraction, seed=seed, **options
+            )
+            datasets = {out.with_name(f"{out.stem}-{part}.npz"): part_set for part, part_set in parts.items()}
+    for path, dataset in datasets.items():
+        dataset.save(path)
+        _print_data_summary(dataset, path)
+
+
+_FLAGS = {
+    "label": "--label", "sample_id": "--sample-id", "time": "--time", "features": "--features",
+    "impute": "--impute", "format": "--format", "name": "--name", "class_order": "--class-order",
+    "class_names": "--class-order", "split_column": "--split-column", "test_fraction": "--test-fraction",
+    "test": "--test-fraction", "split_column/test_fraction": "--split-column/--test-fraction",
+    "label/sample_id/time": "--label/--sample-id/--time",
+    "label/sample_id/time/split_column": "--label/--sample-id/--time/--split-column",
+}  # fmt: skip
+"""The library's argument names, as ``salience data import`` spells them."""
+
+
+@contextmanager
+def _cli_flags() -> Iterator[None]:
+    """Rewrite a library error's leading argument (``impute: ...``) and hints (``pass impute=``) to
+    the command's flags (``--impute: ...``, ``pass --impute``)."""
     try:
-        dataset = load_user_data(
-            file, format=format, label=label, sample_id=sample_id, time=time,
-            features=split_list(features), impute=impute, name=name,
-        )  # fmt: skip
+        yield
     except ImportError as err:  # pandas/pyarrow missing: the message says which extra to install
         raise ValueError(str(err)) from None
-    dataset.save(out)
-    _print_data_summary(dataset, out)
+    except ValueError as err:
+        head, sep, rest = str(err).partition(": ")
+        if sep and head in _FLAGS:
+            head = _FLAGS[head]
+        message = head + sep + rest
+        for argument, flag in _FLAGS.items():
+            if flag.startswith("--"):
+                message = message.replace(f"{argument}= ", f"{flag} ").replace(f"{argument}=", f"{flag} ")
+        raise ValueError(message) from None
 
 
 def _short_list(items: list[Any], limit: int = 8) -> str:
@@ -97,7 +153,7 @@ def _print_data_summary(dataset: Any, out: Path) -> None:
     variable = "no" if lengths is None else f"yes ({int(lengths.min())}-{int(lengths.max())} steps)"
     classes = dataset.meta.get("class_names")
     class_text = f" ({_short_list(classes)})" if classes else ""
-    features = dataset.meta.get("feature_names") or [f"dim_{k}" for k in range(dataset.n_features)]
+    features = dataset.feature_names
     console.print(
         f"{dataset.name}: x {dataset.x.shape}, {dataset.n_classes} classes{class_text}, "
         f"variable lengths: {variable}, features: {_short_list(features)} -> {out}",

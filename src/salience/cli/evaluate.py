@@ -13,7 +13,10 @@ from salience.cli._console import console
 
 
 def evaluate(
-    data: Annotated[Path, typer.Argument(help="Dataset (.npz) with the ground-truth mask.")],
+    data: Annotated[
+        Path,
+        typer.Argument(help="Dataset (.npz); classes and features are matched to the checkpoint's by name."),
+    ],
     attributions: Annotated[
         Path | None, typer.Option(help="Attributions .npz from `salience explain`.")
     ] = None,
@@ -31,6 +34,16 @@ def evaluate(
     if attributions is None and checkpoint is None:
         raise ValueError("attributions/checkpoint: give at least one of --attributions and --checkpoint")
     dataset = Dataset.load(data)
+    loaded = None
+    if checkpoint is not None:
+        from salience.data import align_to
+        from salience.training import load_checkpoint
+
+        loaded = load_checkpoint(checkpoint)
+        dataset = align_to(
+            dataset, loaded.class_names, loaded.feature_names,
+            n_classes=loaded.config["n_classes"], n_features=loaded.config["n_features"],
+        )  # fmt: skip
     scores: dict[str, float] = {}
     if attributions is not None:
         if dataset.mask is None:
@@ -44,10 +57,9 @@ def evaluate(
         mask = torch.from_numpy(dataset.mask)
         scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
         scores["euc"] = float(euclidean_distance(saliency, mask).nanmean())  # NaN: sample with empty mask
-    if checkpoint is not None:
-        from salience.training import load_checkpoint, predict_logits
+    if loaded is not None:
+        from salience.training import predict_logits
 
-        loaded = load_checkpoint(checkpoint)
         scaled = loaded.standardizer.transform(dataset) if loaded.standardizer is not None else dataset
         lengths = None if scaled.lengths is None else torch.from_numpy(scaled.lengths)
         logits = predict_logits(loaded.model, torch.from_numpy(scaled.x), lengths=lengths)

@@ -42,7 +42,10 @@ def train(
         ),
     ] = "auto",
 ) -> None:
-    """Train a model (standardised per cell, validation split for model selection) and save it."""
+    """Train a model (standardised per cell, validation split for model selection) and save it.
+
+    The checkpoint records the data's class names (in label order) and feature names, so that
+    `salience evaluate` and `salience explain` can match other files to them by name."""
     from salience._validation import check_choice
     from salience.data import Dataset, Standardizer, split_dataset
     from salience.models import build_model
@@ -70,6 +73,7 @@ def train(
     save_checkpoint(
         out, network, standardizer=scaler,
         metadata={"train": config.to_dict(), "result": result.to_dict(), "data": str(data)},
+        class_names=dataset.class_names, feature_names=dataset.meta.get("feature_names"),
     )  # fmt: skip
     console.print(
         f"{model}: best validation accuracy {result.best_val_accuracy:.3f} at epoch {result.best_epoch} "

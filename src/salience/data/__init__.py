@@ -24,6 +24,7 @@ from salience.data.images import (
     sequences_to_images,
 )
 from salience.data.impute import IMPUTE_METHODS, impute_missing
+from salience.data.names import align_to, with_class_order
 from salience.data.processes import PROCESSES, irregular_times, sample_process, sample_signal
 from salience.data.real import REAL_ALIASES, REAL_DATASETS, TS_LAYOUT, load_real, read_ts
 from salience.data.scaling import MinMaxScaler, Standardizer
@@ -43,7 +44,7 @@ from salience.data.text import (
     text_splits,
     tokenize,
 )
-from salience.data.user import USER_FORMATS, load_user_data
+from salience.data.user import USER_FORMATS, load_user_data, load_user_splits
 
 __all__ = [
     "BOX_ALIASES",
@@ -71,6 +72,7 @@ __all__ = [
     "TextDataset",
     "TextDatasetSplits",
     "Vocabulary",
+    "align_to",
     "benchmark_datasets",
     "benchmark_name",
     "box_bounds",
@@ -84,6 +86,7 @@ __all__ = [
     "load_movie_reviews",
     "load_real",
     "load_user_data",
+    "load_user_splits",
     "make_benchmark",
     "make_box",
     "make_signal_free",
@@ -99,4 +102,5 @@ __all__ = [
     "split_text_dataset",
     "text_splits",
     "tokenize",
+    "with_class_order",
 ]

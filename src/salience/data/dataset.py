@@ -38,10 +38,24 @@ class LabelledSamples:
 
     @property
     def n_classes(self) -> int:
-        """``meta["n_classes"]`` if given, else ``max(y) + 1``."""
+        """``meta["n_classes"]`` if given, else the number of ``meta["class_names"]``, else ``max(y) + 1``."""
         if "n_classes" in self.meta:
             return int(self.meta["n_classes"])
+        if "class_names" in self.meta:
+            return len(self.meta["class_names"])
         return int(self.y.max()) + 1 if self.n_samples else 0
+
+    @property
+    def class_names(self) -> list[str]:
+        """The class names in label order: ``meta["class_names"]``, else the label values ``"0", "1", ...``.
+
+        Example:
+            >>> Dataset(np.zeros((2, 1, 1)), np.array([0, 2])).class_names
+            ['0', '1', '2']
+        """
+        if "class_names" in self.meta:
+            return [str(name) for name in self.meta["class_names"]]
+        return [str(k) for k in range(self.n_classes)]
 
     _default_name: ClassVar[str] = "dataset"
 
@@ -53,7 +67,8 @@ class LabelledSamples:
         return self.n_samples
 
     def subset(self: _Samples, indices: np.ndarray | list[int]) -> _Samples:
-        """The samples at ``indices``, with the same ``meta`` (``n_classes`` kept).
+        """The samples at ``indices``, with the same ``meta`` (``n_classes`` and class names kept;
+        ``meta["sample_ids"]``, when it names every sample, is subset too).
 
         Every field but ``meta`` holds one row per sample (or is None).
 
@@ -66,6 +81,9 @@ class LabelledSamples:
         idx = np.asarray(indices, dtype=np.int64)
         meta = dict(self.meta)
         meta.setdefault("n_classes", self.n_classes)
+        ids = meta.get("sample_ids")
+        if isinstance(ids, list) and len(ids) == self.n_samples:
+            meta["sample_ids"] = [ids[i] for i in idx.tolist()]
         rows = {
             f.name: None if getattr(self, f.name) is None else getattr(self, f.name)[idx]
             for f in fields(self)
@@ -90,7 +108,9 @@ class Dataset(LabelledSamples):
         mask: optional ground-truth informative cells, shape (N, T, F), bool.
         lengths: optional valid lengths (N,) for padded variable-length series.
         meta: JSON-serialisable description (name, generator, parameters, seed, ...).
-            ``meta["feature_names"]`` and ``meta["n_classes"]`` are honoured when present.
+            ``meta["class_names"]`` (label ``k`` is class ``class_names[k]``), ``meta["feature_names"]``
+            and ``meta["n_classes"]`` are honoured when present; without them the names are
+            ``"0", "1", ...`` and ``dim_0, dim_1, ...`` (:attr:`class_names`, :attr:`feature_names`).
 
     Example:
         >>> import numpy as np
@@ -112,7 +132,8 @@ class Dataset(LabelledSamples):
         y = np.asarray(self.y)
         if np.issubdtype(y.dtype, np.floating) and np.all(np.mod(y, 1) == 0):
             y = y.astype(np.int64)
-        n_classes = self.meta.get("n_classes")
+        self._check_meta()
+        n_classes = _check_names(self.meta, self.x.shape[2])
         check_labels(y, "y", self.x.shape[0], n_classes)
         self.y = y.astype(np.int64)
         if self.mask is not None:
@@ -127,7 +148,6 @@ class Dataset(LabelledSamples):
             if lengths.size and (lengths.min() < 1 or lengths.max() > self.x.shape[1]):
                 raise ValueError(f"lengths: expected values in [1, {self.x.shape[1]}]")
             self.lengths = lengths.astype(np.int64)
-        self._check_meta()
 
     @property
     def n_steps(self) -> int:
@@ -136,6 +156,18 @@ class Dataset(LabelledSamples):
     @property
     def n_features(self) -> int:
         return int(self.x.shape[2])
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The feature names: ``meta["feature_names"]``, else ``dim_0, dim_1, ...``.
+
+        Example:
+            >>> Dataset(np.zeros((2, 1, 2)), np.array([0, 1])).feature_names
+            ['dim_0', 'dim_1']
+        """
+        if "feature_names" in self.meta:
+            return [str(name) for name in self.meta["feature_names"]]
+        return [f"dim_{k}" for k in range(self.n_features)]
 
     def with_x(self, x: np.ndarray) -> Dataset:
         """The same dataset with new inputs of the same shape (e.g. after scaling)."""
@@ -187,6 +219,29 @@ class Dataset(LabelledSamples):
             if "pickle" in str(err):
                 raise ValueError(f"path: {source} holds pickled objects, which are refused") from None
             raise
+
+
+def _check_names(meta: dict[str, Any], n_features: int) -> int | None:
+    """Check ``meta``'s class and feature names; return the number of classes it fixes (or None)."""
+    n_classes = meta.get("n_classes")
+    for key in ("class_names", "feature_names"):
+        names = meta.get(key)
+        if names is None:
+            continue
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise ValueError(f"meta: {key} must be a list of non-empty strings, got {names!r}")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"meta: {key} names {repeated[0]!r} more than once")
+    features = meta.get("feature_names")
+    if features is not None and len(features) != n_features:
+        raise ValueError(f"meta: feature_names has {len(features)} names; x has {n_features} features")
+    classes = meta.get("class_names")
+    if classes is not None:
+        if n_classes is not None and int(n_classes) != len(classes):
+            raise ValueError(f"meta: n_classes is {n_classes} but class_names has {len(classes)} names")
+        return len(classes)
+    return n_classes
 
 
 @dataclass(frozen=True)

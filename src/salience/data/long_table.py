@@ -23,11 +23,13 @@ _MISSING = ("", "nan", "na", "n/a", "null", "none", "?")
 
 def _read_long_table(
     source: Path, kind: str, label: str, sample_id: str, time: str, wanted: list[str] | None,
-    impute: str | None, name: str,
+    impute: str | None, name: str, split_column: str | None = None,
 ) -> Dataset:  # fmt: skip
-    """The dataset in the ``csv`` or ``parquet`` long-form table at ``source``."""
+    """The dataset in the ``csv`` or ``parquet`` long-form table at ``source``; with ``split_column``,
+    each sample's value of that column (``train`` or ``test``) in ``meta["split"]``."""
     columns, rows, unit = _read_csv(source) if kind == "csv" else _read_parquet(source)
-    return _LongTable(source, columns, rows, unit).dataset(label, sample_id, time, wanted, impute, name, kind)
+    table = _LongTable(source, columns, rows, unit)
+    return table.dataset(label, sample_id, time, wanted, impute, name, kind, split_column)
 
 
 def _read_csv(source: Path) -> tuple[dict[str, np.ndarray], np.ndarray, str]:
@@ -102,13 +104,16 @@ class _LongTable:
 
     def dataset(
         self, label: str, sample_id: str, time: str, wanted: list[str] | None, impute: str | None,
-        name: str, kind: str,
+        name: str, kind: str, split_column: str | None = None,
     ) -> Dataset:  # fmt: skip
         roles = {"label": label, "sample_id": sample_id, "time": time}
+        if split_column is not None:
+            roles["split_column"] = split_column
         for argument, column in roles.items():
             self._require(column, argument)
-        if len(set(roles.values())) < 3:
-            raise ValueError(f"label/sample_id/time: expected three different columns, got {roles}")
+        if len(set(roles.values())) < len(roles):
+            count = ("two", "three", "four")[len(roles) - 2]
+            raise ValueError(f"{'/'.join(roles)}: expected {count} different columns, got {roles}")
         if wanted is None:
             wanted = [c for c in self.columns if c not in roles.values()]
             if not wanted:
@@ -133,7 +138,9 @@ class _LongTable:
         lengths = np.bincount(sample, minlength=len(sample_names))
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         self._check_duplicates(order, sample, times, sample_names, time)
-        y, class_names = self._labels(label, order, sample, starts, sample_names)
+        first = self._per_sample(label, "label", order, sample, starts, sample_names)
+        _check_categorical(first, label)
+        y, class_names = _label_codes(first)
         values = np.stack([self._numbers(column) for column in wanted], axis=1)
         if impute is None and np.isnan(values).any():
             row, k = (int(v) for v in np.argwhere(np.isnan(values))[0])
@@ -160,6 +167,9 @@ class _LongTable:
             "padding": "zeros at the end, beyond lengths" if variable else None,
             "impute": impute,
         }
+        if split_column is not None:
+            splits = self._per_sample(split_column, "split_column", order, sample, starts, sample_names)
+            meta["split"] = _split_names(splits, split_column)
         return Dataset(x=x, y=y, lengths=lengths if variable else None, meta=meta)
 
     def _require(self, column: str, argument: str) -> None:
@@ -201,14 +211,17 @@ class _LongTable:
                 f"({self.unit}s {a} and {b})"
             )
 
-    def _labels(
-        self, column: str, order: np.ndarray, sample: np.ndarray, starts: np.ndarray, names: list[str]
-    ) -> tuple[np.ndarray, list[str]]:
+    def _per_sample(
+        self, column: str, argument: str, order: np.ndarray, sample: np.ndarray, starts: np.ndarray,
+        names: list[str],
+    ) -> np.ndarray:  # fmt: skip
+        """Each sample's value of ``column`` (text), which must be the same on all its rows."""
         text, missing = _as_text(self.columns[column])
+        what = "label" if argument == "label" else f"{column} value"
         if missing.any():
             row = int(np.flatnonzero(missing)[0])
             raise ValueError(
-                f"label: column {column!r} is empty at {self._at(row)} (sample {names[sample[row]]!r})"
+                f"{argument}: column {column!r} is empty at {self._at(row)} (sample {names[sample[row]]!r})"
             )
         ordered = text[order]
         first = ordered[starts]
@@ -218,11 +231,10 @@ class _LongTable:
             s = sample[row]
             head = int(order[starts[s]])
             raise ValueError(
-                f"label: sample {names[s]!r} has more than one label ({str(first[s])!r} at "
-                f"{self._at(head)}, {str(text[row])!r} at {self._at(row)}); expected one label per sample"
+                f"{argument}: sample {names[s]!r} has more than one {what} ({str(first[s])!r} at "
+                f"{self._at(head)}, {str(text[row])!r} at {self._at(row)}); expected one {what} per sample"
             )
-        codes, class_names = _label_codes(first)
-        return codes, class_names
+        return first
 
     def _numbers(self, column: str) -> np.ndarray:
         values = self.columns[column]
@@ -246,6 +258,31 @@ class _LongTable:
             row = int(np.flatnonzero(np.isinf(numbers))[0])
             raise ValueError(f"features: column {column!r} has an infinite value at {self._at(row)}")
         return numbers
+
+
+def _check_categorical(labels: np.ndarray, column: str) -> None:
+    """Refuse labels that look like a measurement: numbers with a fractional part, or integers with
+    more distinct values than half the samples (when there are more than 20)."""
+    try:
+        numbers = labels.astype(np.float64)
+    except ValueError:
+        return  # text: class names
+    distinct = len(np.unique(numbers))
+    fractional = bool(np.any(np.mod(numbers, 1) != 0))
+    if fractional or (labels.size > 20 and distinct > labels.size / 2):
+        why = "numbers with a fractional part" if fractional else f"{distinct} distinct numbers"
+        raise ValueError(
+            f"label: column {column!r} looks continuous ({why} in {labels.size} samples); "
+            "salience explains classifiers: give class labels"
+        )
+
+
+def _split_names(values: np.ndarray, column: str) -> list[str]:
+    lowered = [str(value).lower() for value in values.tolist()]
+    odd = sorted(set(lowered) - {"train", "test"})
+    if odd:
+        raise ValueError(f"split_column: column {column!r} has {odd[0]!r}; expected train or test")
+    return lowered
 
 
 def _role(roles: dict[str, str], column: str) -> str:

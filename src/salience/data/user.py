@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 
 from salience._validation import as_lengths, check_choice, check_ndim
-from salience.data.dataset import Dataset
+from salience.data.dataset import Dataset, split_indices
 from salience.data.impute import IMPUTE_METHODS, impute_missing
-from salience.data.long_table import _label_codes, _read_long_table
+from salience.data.long_table import _check_categorical, _label_codes, _read_long_table
+from salience.data.names import with_class_order
 
 USER_FORMATS = ("csv", "npz", "parquet", "ts")
 """The file formats :func:`load_user_data` reads."""
@@ -55,6 +56,7 @@ def load_user_data(
     features: Sequence[str] | str | None = None,
     impute: str | None = None,
     name: str | None = None,
+    class_order: Sequence[str] | str | None = None,
 ) -> Dataset:
     """Read the user's data file as a dataset (N, T, F).
 
@@ -68,6 +70,8 @@ def load_user_data(
             default every other column. A string is split at commas.
         impute: ``zero``, ``ffill`` or ``mean`` to fill missing feature values; default: refuse them.
         name: ``meta["name"]``; default the file's stem.
+        class_order: the class names in label order (a string is split at commas); every class of
+            the file must be listed, listed classes may lack samples. Default: sorted (see above).
 
     Example:
         >>> import tempfile, pathlib
@@ -77,8 +81,71 @@ def load_user_data(
         >>> ds.x[:, :, 0].tolist(), ds.lengths.tolist(), ds.y.tolist(), ds.meta["class_names"]
         ([[70.0, 72.0], [90.0, 0.0]], [2, 1], [1, 0], ['ill', 'ok'])
     """
+    dataset = _load(path, format, label, sample_id, time, features, impute, name)
+    return _ordered(dataset, class_order)
+
+
+def load_user_splits(
+    path: str | os.PathLike[str],
+    *,
+    split_column: str | None = None,
+    test_fraction: float | None = None,
+    seed: int = 0,
+    **options: Any,
+) -> dict[str, Dataset]:
+    """Read the user's data file as ``{"train": ..., "test": ...}``, both numbered the same way.
+
+    Args:
+        path: as in :func:`load_user_data`.
+        split_column: a long-form column whose value (``train`` or ``test``, constant within a sample)
+            says where each sample goes; not a feature.
+        test_fraction: instead, a stratified random test part of this fraction, seeded by ``seed``.
+        options: the other arguments of :func:`load_user_data` (``label``, ``class_order``, ...).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "vitals.csv"
+        >>> rows = "a,0,70,ok,train\\nb,0,90,ill,test\\nc,0,72,ok,test\\n"
+        >>> _ = path.write_text("sample_id,time,hr,label,part\\n" + rows)
+        >>> parts = load_user_splits(path, split_column="part")
+        >>> parts["train"].meta["sample_ids"], parts["test"].y.tolist(), parts["test"].class_names
+        (['a'], [0, 1], ['ill', 'ok'])
+    """
+    if (split_column is None) == (test_fraction is None):
+        raise ValueError("split_column/test_fraction: give exactly one of them")
+    if test_fraction is not None:
+        dataset = load_user_data(path, **options)
+        _, _, test = split_indices(dataset.y, test=test_fraction, validation=0, seed=seed)
+        train = np.setdiff1d(np.arange(dataset.n_samples), test)
+        return {"train": dataset.subset(train), "test": dataset.subset(test)}
+    order = options.pop("class_order", None)
+    defaults = {"format": None, "label": "label", "sample_id": "sample_id", "time": "time",
+                "features": None, "impute": None, "name": None}  # fmt: skip
+    values = [options.pop(key, default) for key, default in defaults.items()]
+    dataset = _load(path, *values, split_column)
+    if options:
+        raise TypeError(f"{next(iter(options))}: not an argument of load_user_data")
+    dataset = _ordered(dataset, order)
+    split = dataset.meta.pop("split")
+    parts = {part: dataset.subset([i for i, s in enumerate(split) if s == part])
+             for part in ("train", "test")}
+    empty = [part for part, subset in parts.items() if not subset.n_samples]
+    if empty:
+        raise ValueError(f"split_column: no sample of {path} is marked {empty[0]!r}")
+    return parts
+
+
+def _load(
+    path: str | os.PathLike[str], format: str | None, label: str, sample_id: str, time: str,
+    features: Sequence[str] | str | None, impute: str | None, name: str | None,
+    split_column: str | None = None,
+) -> Dataset:  # fmt: skip
     source = Path(path)
     kind = _format(source, format)
+    if split_column is not None and kind not in ("csv", "parquet"):
+        raise ValueError(
+            f"split_column: only a long-form table (csv, parquet) has columns; {source.name} is {kind}"
+        )
     if not source.is_file():
         raise FileNotFoundError(f"path: no file at {source}")
     if impute is not None:
@@ -94,7 +161,17 @@ def load_user_data(
         return dataset
     if kind == "npz":
         return _load_npz(source, wanted, impute, name or stem)
-    return _read_long_table(source, kind, label, sample_id, time, wanted, impute, name or stem)
+    return _read_long_table(source, kind, label, sample_id, time, wanted, impute, name or stem, split_column)
+
+
+def _ordered(dataset: Dataset, order: Sequence[str] | str | None) -> Dataset:
+    """``dataset`` numbered in ``order`` (``class_order``), if given."""
+    if order is None:
+        return dataset
+    try:
+        return with_class_order(dataset, order)
+    except ValueError as err:
+        raise ValueError(f"class_order: {str(err).removeprefix('class_names: ')}") from None
 
 
 def _format(source: Path, format: str | None) -> str:
@@ -198,6 +275,8 @@ def _npz_labels(y: np.ndarray, meta: dict[str, Any]) -> tuple[np.ndarray, list[s
         if "" in names:
             raise ValueError("y: expected a label for every sample, got an empty string")
         return codes, names
+    if y.dtype.kind in "fiu" and y.ndim == 1:
+        _check_categorical(y, "y")
     return y, meta.get("class_names")
 
 

@@ -42,12 +42,17 @@ class Checkpoint:
         standardizer: the saved :class:`Standardizer`, or None.
         config: the model's build config (``name``, ``n_features``, ``n_classes``, ``options``).
         metadata: the ``metadata`` given to :func:`save_checkpoint` (e.g. training config and result).
+        class_names: the class names in the model's output order, or None (unknown: an older
+            checkpoint, or saved without them).
+        feature_names: the input features' names in order, or None.
     """
 
     model: nn.Module
     standardizer: Standardizer | None
     config: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
+    class_names: list[str] | None = None
+    feature_names: list[str] | None = None
 
 
 def save_checkpoint(
@@ -56,6 +61,8 @@ def save_checkpoint(
     *,
     standardizer: Standardizer | None = None,
     metadata: dict[str, Any] | None = None,
+    class_names: list[str] | None = None,
+    feature_names: list[str] | None = None,
 ) -> Path:
     """Write ``model`` (built by :func:`~salience.models.build_model`) to ``directory``; return it.
 
@@ -64,14 +71,18 @@ def save_checkpoint(
         model: a model with a ``config`` attribute, as :func:`build_model` gives.
         standardizer: the scaling fitted on the training split, stored with the weights.
         metadata: JSON-serialisable extras (training config, result, dataset name, ...).
+        class_names, feature_names: the training data's names (``n_classes`` and ``n_features``
+            of them), so that other files can be aligned by name; None: unknown.
 
     Example:
         >>> import tempfile
         >>> from salience.models import build_model
         >>> model = build_model("lstm", n_features=3, n_classes=2)
-        >>> path = save_checkpoint(tempfile.mkdtemp(), model, metadata={"note": "demo"})
-        >>> load_checkpoint(path).metadata
-        {'note': 'demo'}
+        >>> names = ["no", "yes"]
+        >>> path = save_checkpoint(tempfile.mkdtemp(), model, metadata={"note": "demo"}, class_names=names)
+        >>> loaded = load_checkpoint(path)
+        >>> loaded.metadata, loaded.class_names, loaded.feature_names
+        ({'note': 'demo'}, ['no', 'yes'], None)
     """
     model_config = getattr(model, "config", None)
     if not isinstance(model, nn.Module) or not isinstance(model_config, dict):
@@ -80,8 +91,9 @@ def save_checkpoint(
             f"to rebuild it from), got {type(model).__name__} without one"
         )
     return write_checkpoint(
-        directory, model_config, model.state_dict(), standardizer=standardizer, metadata=metadata
-    )
+        directory, model_config, model.state_dict(), standardizer=standardizer, metadata=metadata,
+        class_names=class_names, feature_names=feature_names,
+    )  # fmt: skip
 
 
 def write_checkpoint(
@@ -91,6 +103,8 @@ def write_checkpoint(
     *,
     standardizer: Standardizer | None = None,
     metadata: dict[str, Any] | None = None,
+    class_names: list[str] | None = None,
+    feature_names: list[str] | None = None,
 ) -> Path:
     """Write a checkpoint from a model's build config and state dict, without the model itself.
 
@@ -120,6 +134,8 @@ def write_checkpoint(
         "model": model_config,
         "standardizer": standardizer is not None,
         "metadata": metadata or {},
+        "class_names": _names(class_names, "class_names", model_config["n_classes"]),
+        "feature_names": _names(feature_names, "feature_names", model_config["n_features"]),
     }
     try:
         text = json.dumps(document, indent=2)
@@ -199,6 +215,8 @@ def load_checkpoint(directory: str | os.PathLike[str], *, device: str = "cpu") -
         standardizer=standardizer,
         config=model.config,
         metadata=document.get("metadata") or {},
+        class_names=document.get("class_names"),
+        feature_names=document.get("feature_names"),
     )
 
 
@@ -218,7 +236,24 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise ValueError(f"checkpoint: {path} has model options that are not a mapping")
     if not isinstance(document.get("metadata", {}), dict):
         raise ValueError(f"checkpoint: {path} has metadata that is not a mapping")
+    for key, count in (("class_names", "n_classes"), ("feature_names", "n_features")):
+        names = document.get(key)
+        valid = isinstance(names, list) and all(isinstance(n, str) for n in names)
+        if names is not None and (not valid or len(names) != model_config[count]):
+            raise ValueError(f"checkpoint: {path} has {key} that are not {model_config[count]} strings")
     return document
+
+
+def _names(names: list[str] | None, argument: str, count: int) -> list[str] | None:
+    if names is None:
+        return None
+    listed = list(names)
+    if len(listed) != int(count) or not all(isinstance(n, str) and n for n in listed):
+        raise ValueError(
+            f"{argument}: expected {count} non-empty names (one per model {argument[:-6]}), got {listed!r}")
+    if len(set(listed)) != len(listed):
+        raise ValueError(f"{argument}: expected distinct names, got {listed!r}")
+    return listed
 
 
 def _pop_standardizer(tensors: dict[str, torch.Tensor], expected: bool, path: Path) -> Standardizer | None:

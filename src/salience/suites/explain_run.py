@@ -47,11 +47,12 @@ import torch
 from salience._io import atomic_path, write_text_atomic
 from salience._validation import check_positive_int
 from salience._versions import runtime_versions
-from salience.data import Dataset
+from salience.data import Dataset, align_to
 from salience.explain import attribute
 from salience.figures import plot_class_heatmaps, plot_saliency_profiles, plot_sample_heatmaps
 from salience.metrics import normalize_saliency, saliency_over_time
 from salience.metrics.temporal import class_mean_saliency
+from salience.models import Checkpoint
 from salience.training import load_checkpoint, predict_logits, resolve_device
 
 SUITE = "explain"
@@ -183,8 +184,7 @@ def explain_checkpoint(
         _check_run_dir(target, out)
     resolved = resolve_device(device)
     loaded = load_checkpoint(checkpoint, device=str(resolved))
-    raw = Dataset.load(data)
-    _check_fits_checkpoint(raw, loaded.config, data)
+    raw = _fit_to_checkpoint(Dataset.load(data), loaded, data)
     if window is not None and window > raw.n_steps:
         raise ValueError(f"window: expected at most T = {raw.n_steps} steps, got {window}")
     dataset = loaded.standardizer.transform(raw) if loaded.standardizer is not None else raw
@@ -243,16 +243,16 @@ def _name(names: list[str], index: int) -> str:
     return names[index] if 0 <= index < len(names) else f"class {index}"
 
 
-def _check_fits_checkpoint(dataset: Dataset, config: dict[str, Any], data: Path) -> None:
-    n_features, n_classes = config.get("n_features"), config.get("n_classes")
-    if n_features is not None and dataset.n_features != int(n_features):
-        raise ValueError(
-            f"data: {data} has {dataset.n_features} features; the checkpoint expects {n_features}"
-        )
-    if n_classes is not None and dataset.n_samples and int(dataset.y.max()) >= int(n_classes):
-        raise ValueError(
-            f"data: {data} has labels up to {int(dataset.y.max())}; the checkpoint has {n_classes} classes"
-        )
+def _fit_to_checkpoint(dataset: Dataset, loaded: Checkpoint, data: Path) -> Dataset:
+    """The dataset with the checkpoint's class numbering and feature order (matched by name)."""
+    try:
+        return align_to(
+            dataset, loaded.class_names, loaded.feature_names,
+            n_classes=loaded.config.get("n_classes"), n_features=loaded.config.get("n_features"),
+        )  # fmt: skip
+    except ValueError as err:
+        detail = str(err).removeprefix("dataset: ").replace("the model", "the checkpoint")
+        raise ValueError(f"data: {data} {detail}") from None
 
 
 def _check_run_dir(target: Path, out: Path) -> None:
