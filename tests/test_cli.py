@@ -167,3 +167,33 @@ def test_reproduce_sgt_refuses_a_bad_mode_before_any_work(capsys, tmp_path, suit
     code, _, err = run(capsys, "reproduce", suite, "--sgt-mode", "slow", "--out", tmp_path / "run")
     assert code == 2 and err.startswith("error: sgt-mode: expected one of faithful, fast")
     assert not (tmp_path / "run").exists()
+
+
+def test_evaluate_scores_attributions_without_a_mask_through_the_model(pipeline, capsys, tmp_path):
+    import torch
+
+    from salience.metrics import faithfulness_table
+    from salience.training import load_checkpoint
+
+    _, data, checkpoint, attributions = pipeline
+    no_mask = Dataset.load(data)
+    no_mask = Dataset(x=no_mask.x, y=no_mask.y, meta=no_mask.meta)
+    path = tmp_path / "no-mask.npz"
+    no_mask.save(path)
+    code, _, err = run(capsys, "evaluate", path, "--attributions", attributions)
+    assert code == 2 and "--checkpoint:" in err and "no ground-truth mask" in err
+
+    scores_path = tmp_path / "scores.json"
+    assert run(capsys, "evaluate", path, "--attributions", attributions, "--checkpoint", checkpoint,
+               "--out", scores_path)[0] == 0  # fmt: skip
+    scores = json.loads(scores_path.read_text())
+    assert "wjac" not in scores and scores["accuracy"] > 0.9
+    # The same numbers as the library on the checkpoint's (standardised) inputs and the true class.
+    loaded = load_checkpoint(checkpoint)
+    scaled = loaded.standardizer.transform(no_mask) if loaded.standardizer is not None else no_mask
+    with np.load(attributions, allow_pickle=False) as stored:
+        maps = torch.from_numpy(stored["attributions"])
+    (row,) = faithfulness_table(loaded.model, torch.from_numpy(scaled.x), {"m": maps}, target=scaled.y)
+    for key in ("deletion_auc", "insertion_auc", "comprehensiveness", "sufficiency"):
+        assert scores[key] == pytest.approx(row[key], abs=1e-9)
+        assert 0.0 <= scores[key] <= 1.0 or key in ("comprehensiveness", "sufficiency")

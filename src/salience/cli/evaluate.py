@@ -1,4 +1,10 @@
-"""``salience evaluate``: score attributions against the ground-truth mask and/or a model's accuracy."""
+"""``salience evaluate``: score attributions against the ground-truth mask (WJac, Euc), without one
+through the model (deletion / insertion areas, comprehensiveness / sufficiency), and a model's accuracy.
+
+Without a mask, the cells are removed in the order of the stored maps (most relevant first) and
+replaced by 0, which is each feature's training mean on the standardised inputs the checkpoint sees;
+the target is the attributions' own (``target`` in the file) or else the true class.
+"""
 
 from __future__ import annotations
 
@@ -46,22 +52,35 @@ def evaluate(
         )  # fmt: skip
     scores: dict[str, float] = {}
     if attributions is not None:
-        if dataset.mask is None:
-            raise ValueError(f"data: {data} has no ground-truth mask to score attributions against")
+        if dataset.mask is None and loaded is None:
+            raise ValueError(
+                f"--checkpoint: {data} has no ground-truth mask; give the checkpoint that the attributions "
+                "explain, to score them through the model (deletion, insertion, comprehensiveness, "
+                "sufficiency)"
+            )
         if not attributions.is_file():
             raise FileNotFoundError(f"attributions: no file at {attributions}")
         with np.load(attributions, allow_pickle=False) as stored:
             if "attributions" not in stored:
                 raise ValueError(f"attributions: {attributions} has no 'attributions' array")
             saliency = torch.from_numpy(stored["attributions"])
-        mask = torch.from_numpy(dataset.mask)
-        scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
-        scores["euc"] = float(euclidean_distance(saliency, mask).nanmean())  # NaN: sample with empty mask
+            stored_target = stored["target"] if "target" in stored.files else None
+        if tuple(saliency.shape) != dataset.x.shape:
+            raise ValueError(
+                f"--attributions: {attributions} holds maps of shape {tuple(saliency.shape)}; "
+                f"{data} has {dataset.x.shape}"
+            )
+        if dataset.mask is not None:
+            mask = torch.from_numpy(dataset.mask)
+            scores["wjac"] = float(weighted_jaccard(saliency, mask).mean())
+            scores["euc"] = float(euclidean_distance(saliency, mask).nanmean())  # NaN: empty mask
     if loaded is not None:
         from salience.training import predict_logits
 
         scaled = loaded.standardizer.transform(dataset) if loaded.standardizer is not None else dataset
         lengths = None if scaled.lengths is None else torch.from_numpy(scaled.lengths)
+        if attributions is not None:
+            scores.update(_faithfulness(loaded.model, scaled, saliency, lengths, stored_target))
         logits = predict_logits(loaded.model, torch.from_numpy(scaled.x), lengths=lengths)
         scores["accuracy"] = float((logits.argmax(dim=1).numpy() == scaled.y).mean())
     table = Table(title=f"Scores on {data.name}")
@@ -72,3 +91,17 @@ def evaluate(
     console.print(table)
     if out is not None:
         write_text_atomic(out, json.dumps(scores, indent=2))
+
+
+def _faithfulness(model, scaled, saliency, lengths, stored_target) -> dict[str, float]:
+    """Deletion / insertion areas and AOPC of the stored maps (no ground truth needed)."""
+    import numpy as np
+    import torch
+
+    from salience.metrics import faithfulness_table
+
+    target = scaled.y if stored_target is None or np.ndim(stored_target) != 1 else stored_target
+    (row,) = faithfulness_table(
+        model, torch.from_numpy(scaled.x), {"maps": saliency}, target=torch.as_tensor(target), lengths=lengths
+    )
+    return {key: float(value) for key, value in row.items() if key != "method"}
