@@ -83,6 +83,7 @@ def fit_and_explain(
     save_checkpoint(
         checkpoint, model, standardizer=scaler,
         metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": test.meta},
+        class_names=test.class_names, feature_names=test.meta.get("feature_names"),
     )  # fmt: skip
     return FittedTask(model=model, result=result, accuracy=accuracy, saliency=saliency)
 

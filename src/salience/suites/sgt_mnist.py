@@ -246,7 +246,7 @@ def _train(key, prepared, profile, device, checkpoint, events) -> tuple[torch.nn
     logits = predict_logits(model, prepared.test.x, batch_size=500)
     accuracy = float((logits.argmax(dim=1).numpy() == prepared.test.y).mean())
     save_checkpoint(
-        checkpoint, model,
+        checkpoint, model, class_names=prepared.test.class_names,
         metadata={"train": config.to_dict(), "result": result.to_dict(), "dataset": prepared.test.meta},
     )  # fmt: skip
     return model, {
