@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -75,6 +76,7 @@ STYLE: dict[str, Any] = {
 """The rcParams every figure of the library is drawn with (see :func:`style`)."""
 
 PathLike = str | os.PathLike[str]
+_SVG_COPIES: contextvars.ContextVar[bool] = contextvars.ContextVar("svg_copies", default=False)
 
 
 @contextlib.contextmanager
@@ -90,10 +92,38 @@ def style() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def svg_copies() -> Iterator[None]:
+    """Inside the block every figure is also written as SVG, to ``svg/STEM.svg`` beside its PNG.
+
+    The PNG is what reports embed; the SVG (vector, for papers) sits in a subfolder so that a report
+    reading ``figures/`` shows each figure once.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from salience.figures import plot_saliency_profiles
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "p.png"
+        >>> with svg_copies():
+        ...     _ = plot_saliency_profiles({"a": [0.0, 1.0]}, out)
+        >>> (out.parent / "svg" / "p.svg").exists()
+        True
+    """
+    token = _SVG_COPIES.set(True)
+    try:
+        yield
+    finally:
+        _SVG_COPIES.reset(token)
+
+
 def _save(fig: plt.Figure, path: PathLike) -> Path:
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    if _SVG_COPIES.get():
+        vector = target.parent / "svg" / f"{target.stem}.svg"
+        vector.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(vector) as tmp:
+            fig.savefig(tmp, format="svg", bbox_inches="tight")
     plt.close(fig)
     return target
 
