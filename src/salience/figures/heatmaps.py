@@ -162,6 +162,7 @@ def plot_class_heatmaps(
     class_names: Sequence[str] | None = None,
     feature_names: Sequence[str] | None = None,
     mask: object | None = None,
+    per_feature: bool = False,
 ) -> Path:
     """One heatmap (time on x, features on y) per class of ``class_means`` (C, T, F), on a shared scale.
 
@@ -172,6 +173,9 @@ def plot_class_heatmaps(
         class_names: C panel titles (default "class c").
         feature_names: F names for the y axis (at most 30 are written).
         mask: optional ground-truth cells (T, F), outlined on every panel.
+        per_feature: scale each feature by its largest |value| over classes and time, so a channel
+            with small saliency is not drawn flat beside a large one (the colour bar then reads
+            "share of the feature's peak").
 
     Example:
         >>> import numpy as np, pathlib, tempfile
@@ -190,6 +194,9 @@ def plot_class_heatmaps(
     if truth is not None and truth.shape != (n_steps, n_features):
         raise ValueError(f"mask: expected shape {(n_steps, n_features)}, got {truth.shape}")
 
+    if per_feature:
+        peaks = np.nanmax(np.abs(means), axis=(0, 1), keepdims=True)
+        means = means / np.where(peaks > 0, peaks, 1.0)
     cmap, vmin, vmax = _colour_scale(means)
     height = max(2.4, min(6.0, 0.8 + 0.12 * n_features))
     with style():
@@ -204,6 +211,8 @@ def plot_class_heatmaps(
             ax.set_xlabel("time step")
         axes[0, 0].set_ylabel("feature")
         label = "mean saliency" if cmap == DIVERGING_CMAP else "mean normalised |saliency|"
+        if per_feature:
+            label += " / feature's peak"
         fig.colorbar(image, ax=axes[0].tolist(), shrink=0.85, label=label)
         if title:
             fig.suptitle(title)
