@@ -16,7 +16,7 @@ from salience.cli._console import console
 from salience.cli._options import Device, Seed, check_npz_out
 
 if TYPE_CHECKING:
-    from salience.suites.explain_run import ExplainRanking
+    from salience.suites.explain_run import ExplainRanking, ExplainRun
 
 
 def explain(
@@ -87,6 +87,8 @@ def explain(
             f"-> {result.out}", soft_wrap=True, markup=False, highlight=False,
         )  # fmt: skip
     _print_rankings(run.ranking, checkpoint, data, top)
+    if len(run.methods) > 1:
+        _print_methods(run)
     if run.run_dir is not None:
         console.print(
             f"Tables, figures and report: {run.run_dir / 'report.html'}", soft_wrap=True, markup=False
@@ -108,6 +110,18 @@ def _flag_named(message: str) -> str:
     """
     name, colon, rest = message.partition(":")
     return f"{_FLAGS[name]}:{rest}" if colon and name in _FLAGS else message
+
+
+def _print_methods(run: ExplainRun) -> None:
+    from salience.suites.explain_compare import METHOD_COLUMNS, method_row
+
+    compared = Table(title="Methods compared", caption="the rankings above are the first method's")
+    for column in METHOD_COLUMNS:
+        compared.add_column(column, justify="left" if column in ("method", "top_feature") else "right")
+    for result in run.methods.values():
+        row = method_row(result)
+        compared.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(compared)
 
 
 def _print_rankings(ranking: ExplainRanking, checkpoint: Path, data: Path, top: int) -> None:

@@ -30,7 +30,9 @@ from salience.figures.theme import (
     SALIENCY_CMAP,
     PathLike,
     _as_array,
+    _check_count,
     _check_names,
+    _check_sample_maps,
     _save,
     style,
 )
@@ -114,22 +116,14 @@ def plot_sample_heatmaps(
         >>> plot_sample_heatmaps(s, x=s, feature_names=list("abcd"), max_samples=2, path=out) == out
         True
     """
-    maps = _as_array(saliency, "saliency", 3, "(N, T, F)")
-    n_samples, n_steps, n_features = maps.shape
-    if n_samples == 0 or n_steps == 0 or n_features == 0:
-        raise ValueError(f"saliency: expected at least one sample, step and feature, got {maps.shape}")
-    inputs = None if x is None else _as_array(x, "x", 3, "(N, T, F)")
-    if inputs is not None and inputs.shape != maps.shape:
-        raise ValueError(f"x: expected the shape of saliency {maps.shape}, got {inputs.shape}")
+    maps, inputs = _check_sample_maps(saliency, x)
+    n_samples, _, n_features = maps.shape
     truth = None if mask is None else _as_array(mask, "mask", 3, "(N, T, F)")
     if truth is not None and truth.shape != maps.shape:
         raise ValueError(f"mask: expected the shape of saliency {maps.shape}, got {truth.shape}")
     names = _check_names(feature_names, "feature_names", n_features)
     titles = _check_names(sample_titles, "sample_titles", n_samples)
-    if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) or max_samples < 1:
-        raise ValueError(f"max_samples: expected a positive integer, got {max_samples!r}")
-
-    shown = min(n_samples, int(max_samples))
+    shown = min(n_samples, _check_count(max_samples, "max_samples"))
     n_cols = 1 if inputs is None else 2
     height = max(1.8, min(6.0, 0.6 + 0.12 * n_features))
     with style():

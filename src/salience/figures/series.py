@@ -24,7 +24,17 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from salience.figures.theme import OKABE_ITO, PathLike, _as_array, _check_names, _legend, _save, style
+from salience.figures.theme import (
+    OKABE_ITO,
+    PathLike,
+    _as_array,
+    _check_count,
+    _check_names,
+    _check_sample_maps,
+    _legend,
+    _save,
+    style,
+)
 
 MAX_LINE_CHANNELS = 8
 """Channel count up to which the explain run draws line plots instead of heatmaps."""
@@ -42,13 +52,13 @@ def _names(names: Sequence[str] | None, name: str, count: int, default: str) -> 
 
 def plot_sample_series(
     saliency: object,
-    *,
     x: object,
     path: PathLike,
+    *,
+    title: str = "",
+    max_samples: int = 3,
     feature_names: Sequence[str] | None = None,
     sample_titles: Sequence[str] | None = None,
-    max_samples: int = 3,
-    title: str = "",
 ) -> Path:
     """Each sample's input per channel (line) with its |saliency| shaded beneath (one column per sample).
 
@@ -68,19 +78,11 @@ def plot_sample_series(
         >>> plot_sample_series(s, x=s, path=out, feature_names=["a", "b"], max_samples=2).exists()
         True
     """
-    maps = _as_array(saliency, "saliency", 3, "(N, T, F)")
-    inputs = _as_array(x, "x", 3, "(N, T, F)")
-    if inputs.shape != maps.shape:
-        raise ValueError(f"x: expected the shape of saliency {maps.shape}, got {inputs.shape}")
+    maps, inputs = _check_sample_maps(saliency, x)
     n_samples, n_steps, n_features = maps.shape
-    if n_samples == 0 or n_steps == 0 or n_features == 0:
-        raise ValueError(f"saliency: expected at least one sample, step and feature, got {maps.shape}")
     names = _names(feature_names, "feature_names", n_features, "dim_{}")
     titles = _check_names(sample_titles, "sample_titles", n_samples)
-    if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) or max_samples < 1:
-        raise ValueError(f"max_samples: expected a positive integer, got {max_samples!r}")
-
-    shown = min(n_samples, int(max_samples))
+    shown = min(n_samples, _check_count(max_samples, "max_samples"))
     rows, row_height = _channel_rows(n_features)
     steps = np.arange(n_steps)
     with style():
@@ -104,13 +106,13 @@ def plot_sample_series(
                 if k == 0:
                     ax.set_title(titles[i] if titles is not None else f"sample {i}")
             axes[-1, i].set_xlabel("time step")
+        if title:
+            fig.suptitle(title)
         handles = [
             plt.Line2D([], [], color=OKABE_ITO[0], label="input (left axis)"),
             plt.Rectangle((0, 0), 1, 1, color=OKABE_ITO[1], alpha=0.35, label="|saliency| (right axis)"),
         ]
         fig.legend(handles=handles, loc="outside lower center", ncols=2)
-        if title:
-            fig.suptitle(title)
         return _save(fig, path)
 
 
@@ -130,7 +132,7 @@ def plot_class_series(
         path: where the PNG goes.
         class_names: C legend labels (default "class c").
         feature_names: F channel names (row labels).
-        title: figure title.
+        title: title above the first row (default "mean saliency per class").
 
     Example:
         >>> import numpy as np, pathlib, tempfile
@@ -156,9 +158,7 @@ def plot_class_series(
                 ax.plot(steps, means[c, :, k], color=OKABE_ITO[c % len(OKABE_ITO)], label=classes[c])
             ax.set_ylabel(names[k])
             ax.grid(True, axis="y")
-        axes[0, 0].set_title("mean saliency per class")
+        axes[0, 0].set_title(title or "mean saliency per class")
         axes[-1, 0].set_xlabel("time step")
         _legend(axes[0, 0])
-        if title:
-            fig.suptitle(title)
         return _save(fig, path)

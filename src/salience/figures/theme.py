@@ -149,6 +149,24 @@ def _as_array(value: object, name: str, ndim: int | None = None, layout: str = "
     return array
 
 
+def _check_sample_maps(saliency: object, x: object | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-sample maps (N, T, F) with at least one sample, step and feature, and inputs of their shape."""
+    maps = _as_array(saliency, "saliency", 3, "(N, T, F)")
+    if 0 in maps.shape:
+        raise ValueError(f"saliency: expected at least one sample, step and feature, got {maps.shape}")
+    inputs = None if x is None else _as_array(x, "x", 3, "(N, T, F)")
+    if inputs is not None and inputs.shape != maps.shape:
+        raise ValueError(f"x: expected the shape of saliency {maps.shape}, got {inputs.shape}")
+    return maps, inputs
+
+
+def _check_count(value: object, name: str) -> int:
+    """A positive integer (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
 def _check_series(series: object, name: str) -> Mapping[str, Any]:
     """A non-empty mapping from a model's label to its values."""
     if not isinstance(series, Mapping):

@@ -42,7 +42,7 @@ def top_cells_share(saliency: np.ndarray, lengths: np.ndarray | None = None, fra
     return float(np.mean(shares)) if shares else 0.0
 
 
-def method_row(result: Any, lengths: np.ndarray | None = None) -> list[Any]:
+def method_row(result: Any) -> list[Any]:
     """The ``methods.csv`` row of one :class:`~salience.suites.explain_run.MethodResult`."""
     ranking = result.ranking
     feature, window = int(ranking.feature_order()[0]), int(ranking.window_order()[0])
@@ -50,5 +50,5 @@ def method_row(result: Any, lengths: np.ndarray | None = None) -> list[Any]:
     return [
         result.method, round(result.seconds, 4), ranking.features[feature],
         float(ranking.feature_share[feature]), f"{start}-{end}", float(ranking.window_share[window]),
-        top_cells_share(result.attributions, lengths),
+        result.top10_share,
     ]  # fmt: skip

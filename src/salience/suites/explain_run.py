@@ -60,11 +60,22 @@ from salience._io import write_text_atomic
 from salience._validation import check_positive_int
 from salience._versions import runtime_versions
 from salience.data import Dataset
-from salience.explain import METHODS, attribute
-from salience.suites.explain_compare import METHOD_COLUMNS, method_row
-from salience.suites.explain_figures import write_captions, write_method_figures, write_training_figure
+from salience.explain import attribute
+from salience.suites.explain_compare import METHOD_COLUMNS, method_row, top_cells_share
+from salience.suites.explain_figures import (
+    names_of,
+    write_captions,
+    write_method_figures,
+    write_training_figure,
+)
 from salience.suites.explain_outputs import AttributionRecord, check_table_format
 from salience.suites.explain_provenance import training_facts, training_record, training_table
+from salience.suites.explain_targets import (
+    checkpoint_class_names,
+    resolve_methods,
+    resolve_targets,
+    sample_ids,
+)
 from salience.training import load_checkpoint, predict_logits, resolve_device
 
 SUITE = "explain"
@@ -151,6 +162,7 @@ class MethodResult:
     seconds: float
     ranking: ExplainRanking
     out: Path  # its attributions .npz
+    top10_share: float  # share of |saliency| in each sample's top 10 % cells (explain_compare)
 
 
 @dataclass(frozen=True)
@@ -208,7 +220,7 @@ def explain_checkpoint(
     """
     out, checkpoint, data = Path(out), Path(checkpoint), Path(data)
     _check_npz_out(out)
-    methods = _methods(method)
+    methods = resolve_methods(method)
     check_table_format(table_format)
     if window is not None:
         check_positive_int(window, "window")
@@ -223,8 +235,8 @@ def explain_checkpoint(
     if window is not None and window > raw.n_steps:
         raise ValueError(f"window: expected at most T = {raw.n_steps} steps, got {window}")
     n_classes = int(loaded.config.get("n_classes", raw.n_classes))
-    classes = _checkpoint_class_names(loaded, raw, n_classes)
-    targets = _targets(target, classes, raw)
+    classes = checkpoint_class_names(loaded, raw, n_classes)
+    targets = resolve_targets(target, classes, raw)
     dataset = loaded.standardizer.transform(raw) if loaded.standardizer is not None else raw
     x = torch.from_numpy(dataset.x).to(resolved)
     lengths = None if dataset.lengths is None else torch.from_numpy(dataset.lengths)
@@ -242,10 +254,11 @@ def explain_checkpoint(
         seconds = time.perf_counter() - started
         ranking = ExplainRanking.of(saliency, raw, predictions, window or max(1, raw.n_steps // 10))
         path = out if len(methods) == 1 else out.with_name(f"{out.stem}-{name}.npz")
-        results[name] = MethodResult(name, saliency, seconds, ranking, path)
+        concentration = top_cells_share(saliency, raw.lengths)
+        results[name] = MethodResult(name, saliency, seconds, ranking, path, concentration)
         meta = {"method": name, "output": output, "checkpoint": str(checkpoint), "tsr": tsr, "seed": seed}
         records[name] = AttributionRecord(
-            attributions=saliency, x=raw.x, sample_id=_sample_ids(raw), y=raw.y, predicted=predictions,
+            attributions=saliency, x=raw.x, sample_id=sample_ids(raw), y=raw.y, predicted=predictions,
             probabilities=probabilities, class_names=classes, feature_names=_feature_names(raw), method=name,
             target=targets, lengths=raw.lengths, meta=meta,
         )  # fmt: skip
@@ -286,67 +299,11 @@ def _check_npz_out(out: Path) -> None:
 
 
 def _feature_names(dataset: Dataset) -> list[str]:
-    names = dataset.meta.get("feature_names")
-    if isinstance(names, list) and len(names) == dataset.n_features:
-        return [str(n) for n in names]
-    return [f"dim_{k}" for k in range(dataset.n_features)]
+    return names_of(dataset, "feature_names", dataset.n_features, "dim_{}")
 
 
 def _class_names(dataset: Dataset) -> list[str]:
-    names = dataset.meta.get("class_names")
-    if isinstance(names, list) and len(names) == dataset.n_classes:
-        return [str(n) for n in names]
-    return [f"class {c}" for c in range(dataset.n_classes)]
-
-
-def _methods(method: str | Sequence[str]) -> list[str]:
-    """The methods asked for (a name, a comma-separated list or a sequence), each once, all known."""
-    names = method.split(",") if isinstance(method, str) else list(method)
-    chosen = list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
-    unknown = [n for n in chosen if n not in METHODS]
-    if not chosen or unknown:
-        raise ValueError(f"method: expected names from {', '.join(METHODS)}, got {method!r}")
-    return chosen
-
-
-def _checkpoint_class_names(loaded: Any, dataset: Dataset, n_classes: int) -> list[str]:
-    """The checkpoint's class names (its config or metadata), else the data's, else ``class c``."""
-    for source in (loaded.config, loaded.metadata):
-        names = source.get("class_names")
-        if isinstance(names, list) and len(names) == n_classes:
-            return [str(n) for n in names]
-    names = dataset.meta.get("class_names")
-    if isinstance(names, list) and len(names) == n_classes:
-        return [str(n) for n in names]
-    return [f"class {c}" for c in range(n_classes)]
-
-
-def _targets(target: int | str | None, classes: list[str], dataset: Dataset) -> np.ndarray:
-    """The class each sample's map explains: ``target`` (a class name or index) or the true class."""
-    if target is None:
-        return np.asarray(dataset.y, dtype=np.int64)
-    if isinstance(target, str) and target in classes:
-        index = classes.index(target)
-    elif (isinstance(target, (int, np.integer)) and not isinstance(target, bool)) or (
-        isinstance(target, str) and target.strip().isdigit()
-    ):
-        index = int(target)
-    else:
-        index = -1
-    if not 0 <= index < len(classes):
-        raise ValueError(
-            f"target: expected a class name ({', '.join(classes)}) or an index 0..{len(classes) - 1}, "
-            f"got {target!r}"
-        )
-    return np.full(dataset.n_samples, index, dtype=np.int64)
-
-
-def _sample_ids(dataset: Dataset) -> np.ndarray:
-    """The data's sample ids (``meta["sample_ids"]``) as text, else 0..N-1."""
-    ids = dataset.meta.get("sample_ids")
-    if isinstance(ids, list) and len(ids) == dataset.n_samples:
-        return np.asarray([str(i) for i in ids], dtype=str)
-    return np.arange(dataset.n_samples, dtype=np.int64)
+    return names_of(dataset, "class_names", dataset.n_classes, "class {}")
 
 
 def _check_fits_checkpoint(dataset: Dataset, config: dict[str, Any], data: Path) -> None:
@@ -430,7 +387,7 @@ def _stage_run(
                 [*map(list, first_ranking(results).per_class),
                  ["all", dataset.n_samples, first_ranking(results).accuracy]],
             ),
-            "methods.csv": (list(METHOD_COLUMNS), [method_row(r, dataset.lengths) for r in results.values()]),
+            "methods.csv": (list(METHOD_COLUMNS), [method_row(r) for r in results.values()]),
         }  # fmt: skip
         if training_record(metadata)["history"]:
             tables["training.csv"] = training_table(metadata)
