@@ -210,3 +210,19 @@ def test_bad_input_prints_one_line_and_writes_nothing(trained, tmp_path, capsys,
         assert lines[0].startswith("error: ") and needle in lines[0], (args, lines[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no a.npz, no report dir, no staging
     assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == ["notes.txt"]
+
+
+def test_several_methods_a_target_and_tsr_from_the_command_line(trained, tmp_path, capsys) -> None:
+    _, data, checkpoint, _ = trained
+    out = tmp_path / "m.npz"
+    code, printed, _ = run(
+        capsys, "explain", checkpoint, data, "--out", out, "--method", "gradient,deeplift", "--target", "1",
+        "--tsr", "--no-report", "--device", "cpu",
+    )  # fmt: skip
+    assert code == 0 and "Methods compared" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-deeplift.npz", "m-gradient.npz"]
+    for name in ("gradient", "deeplift"):
+        with np.load(tmp_path / f"m-{name}.npz", allow_pickle=False) as stored:
+            assert str(stored["method"]) == name and set(stored["target"].tolist()) == {1}
+            assert json.loads(str(stored["meta"]))["tsr"] is True
+            assert stored["feature_names"].tolist() == FEATURES
