@@ -79,8 +79,9 @@ def explained(trained):
 def test_run_directory_holds_every_output(explained, trained) -> None:
     out, report_dir = explained
     for name in ("config.json", "attributions.npz", "top_features.csv", "top_windows.csv", "accuracy.csv",
-                 "report.html", "figures/class_heatmaps.png", "figures/sample_heatmaps.png",
-                 "figures/saliency_profile.png"):  # fmt: skip
+                 "report.html", "figures/class_series.png", "figures/sample_series.png",
+                 "figures/saliency_profile.png", "figures/training_curve.png", "figures/svg/class_series.svg",
+                 "attributions.csv", "methods.csv", "training.csv"):  # fmt: skip
         assert (report_dir / name).is_file(), name
     config = json.loads((report_dir / "config.json").read_text())
     assert config["suite"] == "explain" and config["profile"]["method"] == "gradient"
@@ -88,7 +89,7 @@ def test_run_directory_holds_every_output(explained, trained) -> None:
     with np.load(out) as given, np.load(report_dir / "attributions.npz") as kept:
         assert np.array_equal(given["attributions"], kept["attributions"])
     page = (report_dir / "report.html").read_text()
-    assert page.count("<img ") == 3 and "heart_rate" in page and "saliency-report" in page
+    assert page.count("<img ") == 4 and "heart_rate" in page and "saliency-report" in page
     assert not [p for p in report_dir.parent.iterdir() if p.name.startswith(".")]  # no staging left
 
 
@@ -184,14 +185,16 @@ def _bad_inputs(root: Path, data: Path, checkpoint: Path) -> list[tuple[list[obj
         ([*base, data, "--out", "a.txt"], "out: expected a file name ending in .npz"),
         ([*base, data, "--out", "a.npz", "--top", "0"], "top: expected a positive integer"),
         ([*base, data, "--out", "a.npz", "--window", "0"], "window: expected a positive integer"),
-        ([*base, data, "--out", "a.npz", "--window", "13"], "window: expected at most T = 12"),
+        ([*base, data, "--out", "a.npz", "--window", "13"], "--window: expected at most T = 12"),
         ([*base, wide, "--out", "a.npz"], "wide.npz has 7 features; the checkpoint expects 6"),
         ([*base, labels, "--out", "a.npz"], "has labels up to 2; the checkpoint has 2 classes"),
         ([*base, data, "--out", "rep/a.npz", "--report-dir", "rep"], "out: "),
-        ([*base, data, "--out", "a.npz", "--report-dir", taken], "report_dir: "),
+        ([*base, data, "--out", "a.npz", "--report-dir", taken], "--report-dir: "),
         ([*base, root / "missing.npz", "--out", "a.npz"], "path: no dataset file"),
         (["explain", root / "no-model", data, "--out", "a.npz"], "checkpoint: no checkpoint directory"),
-        ([*base, data, "--out", "a.npz", "--method", "magic"], "method: expected one of"),
+        ([*base, data, "--out", "a.npz", "--method", "magic"], "--method: expected names from"),
+        ([*base, data, "--out", "a.npz", "--target", "nope"], "--target: expected a class name"),
+        ([*base, data, "--out", "a.npz", "--format", "xlsx"], "--format: expected one of csv, parquet"),
     ]
 
 
@@ -207,3 +210,19 @@ def test_bad_input_prints_one_line_and_writes_nothing(trained, tmp_path, capsys,
         assert lines[0].startswith("error: ") and needle in lines[0], (args, lines[0])
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no a.npz, no report dir, no staging
     assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == ["notes.txt"]
+
+
+def test_several_methods_a_target_and_tsr_from_the_command_line(trained, tmp_path, capsys) -> None:
+    _, data, checkpoint, _ = trained
+    out = tmp_path / "m.npz"
+    code, printed, _ = run(
+        capsys, "explain", checkpoint, data, "--out", out, "--method", "gradient,deeplift", "--target", "1",
+        "--tsr", "--no-report", "--device", "cpu",
+    )  # fmt: skip
+    assert code == 0 and "Methods compared" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m-deeplift.npz", "m-gradient.npz"]
+    for name in ("gradient", "deeplift"):
+        with np.load(tmp_path / f"m-{name}.npz", allow_pickle=False) as stored:
+            assert str(stored["method"]) == name and set(stored["target"].tolist()) == {1}
+            assert json.loads(str(stored["meta"]))["tsr"] is True
+            assert stored["feature_names"].tolist() == FEATURES

@@ -64,7 +64,7 @@ def test_library_call_writes_what_the_command_writes_but_the_report(checkpoint_a
         assert (lib / name).read_text() == (cli / name).read_text()
     config = json.loads((lib / "config.json").read_text())
     assert config["suite"] == "explain" and config["title"] == "Saliency of a checkpoint on your data"
-    assert set(config["tables"]) == {"top_features", "top_windows", "accuracy"}
+    assert set(config["tables"]) == {"top_features", "top_windows", "accuracy", "methods", "training"}
 
     # Independent reference: attribute() on the data, as the checkpoint's model sees it (no scaler here).
     loaded, raw = load_checkpoint(checkpoint), Dataset.load(data)

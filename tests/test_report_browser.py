@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from salience.cli import main
+from salience.data import make_box
 from salience.figures import plot_saliency_profiles
 from salience.report import write_report
+from salience.suites.explain_run import explain_checkpoint
 from test_report import make_run_dir
 
 BROWSER = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
@@ -32,12 +35,12 @@ _CHECK = re.compile(r'<body[^>]*\sdata-report-check="([^"]*)"')
 _CONSOLE = re.compile(r":CONSOLE(?::\d+)?\]|Uncaught ")
 
 
-def load_in_browser(page: Path, profile: Path) -> tuple[dict, list[str]]:
-    """Open ``page`` in headless Chromium: (the page's load check, console lines on stderr)."""
+def load_in_browser(page: Path, profile: Path, width: int = 1200) -> tuple[dict, list[str]]:
+    """Open ``page`` in headless Chromium ``width`` pixels wide: (the page's load check, console lines)."""
     command = [
         str(BROWSER), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0",
-        "--dump-dom", page.resolve().as_uri(),
+        f"--window-size={width},2400", "--dump-dom", page.resolve().as_uri(),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -59,8 +62,39 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_report_loads_without_errors_and_every_figure_renders(report: Path, tmp_path: Path) -> None:
     check, console = load_in_browser(report, tmp_path / "profile")
-    assert check == {"images": 3, "broken": [], "errors": []}
+    assert {k: check[k] for k in ("images", "broken", "errors")} == {"images": 3, "broken": [], "errors": []}
+    assert len(check["figures"]) == 3 and all(f["drawn"] <= f["card"] + 0.5 for f in check["figures"])
     assert console == []
+
+
+@pytest.fixture(scope="module")
+def explain_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An explain run of a trained checkpoint on univariate series, two methods, with its report."""
+    root = tmp_path_factory.mktemp("explain-browser")
+    box = make_box("earlier", n=60, n_steps=40, n_features=1, seed=0)
+    box.save(root / "d.npz")
+    assert main([
+        "train", str(root / "d.npz"), "--model", "lstm", "--out", str(root / "m"), "--max-epochs", "3",
+        "--device", "cpu", "--quiet",
+    ]) == 0  # fmt: skip
+    run = explain_checkpoint(
+        root / "m", root / "d.npz", out=root / "s.npz", method="gradient,integrated_gradients", device="cpu"
+    )
+    return write_report(run.run_dir)
+
+
+def test_an_explain_report_loads_and_its_figures_fit_their_cards(explain_report, tmp_path) -> None:
+    check, console = load_in_browser(explain_report, tmp_path / "profile")
+    assert check["broken"] == [] and check["errors"] == [] and console == []
+    figures = check["figures"]
+    assert check["images"] == len(figures) == 7  # 3 per method and the training curve
+    for figure in figures:
+        assert 0 < figure["drawn"] <= figure["card"] + 0.5, figure  # never wider than its card
+        assert figure["drawn"] >= min(figure["natural"], figure["card"]) * 0.99, figure  # never squeezed
+    wide = [f for f in figures if f["wide"]]
+    assert len(wide) == 4 and all(f["card"] > 1000 for f in wide)  # line plots span the page
+    page = explain_report.read_text()
+    assert "How the checkpoint was trained" in page and "best epoch" in page
 
 
 def test_a_broken_page_is_caught(report: Path, tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """Rich progress displays: :class:`SuiteProgress` for the reproduction suites (one bar for the suite,
-one per model) and :class:`GridProgress` for the benchmark grid (one bar over its tasks)."""
+one per model), :class:`GridProgress` for the benchmark grid (one bar over its tasks) and
+:class:`EpochProgress` for ``salience train`` (one bar over the epochs)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -113,3 +115,60 @@ class GridProgress:
             )
 
         return RunEvents(planned=planned, finished=finished)
+
+
+class EpochProgress:
+    """Per-epoch progress of ``salience train``: epoch k/N, loss, train and validation accuracy, time left.
+
+    On a terminal a rich bar, updated every epoch. Off a terminal (logs, pipes) one plain line per
+    epoch, at most one every ``every`` seconds (the last epoch always), so a log of a long run stays
+    short. ``quiet`` shows nothing. Use :meth:`on_epoch` as :func:`salience.training.fit`'s ``on_epoch``.
+
+    Example:
+        >>> from salience.training import EpochReport
+        >>> with EpochProgress(3, quiet=True) as shown:
+        ...     shown.on_epoch(EpochReport(1, 0.7, 0.5, 0.69, 0.55, 1, 0.1))
+        >>> shown.epochs_seen
+        1
+    """
+
+    def __init__(self, max_epochs: int, *, quiet: bool = False, every: float = 10.0) -> None:
+        self.max_epochs, self.quiet, self.every = max_epochs, quiet, every
+        self.epochs_seen = 0
+        self._last_line = -float("inf")
+        self.progress = None
+        if not quiet and console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[status]}"),
+                TextColumn("left"), TimeRemainingColumn(), console=console, transient=True,
+            )  # fmt: skip
+            self.bar = self.progress.add_task("epochs", total=max_epochs, status="")
+
+    def __enter__(self) -> EpochProgress:
+        if self.progress is not None:
+            self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def on_epoch(self, report: Any) -> None:
+        """Show one epoch's :class:`~salience.training.EpochReport`."""
+        self.epochs_seen += 1
+        status = (
+            f"loss {report.train_loss:.4f} | train acc {report.train_accuracy:.3f} | "
+            f"val acc {report.val_accuracy:.3f} (best epoch {report.best_epoch})"
+        )
+        if self.quiet:
+            return
+        if self.progress is not None:
+            self.progress.update(self.bar, completed=report.epoch, status=status)
+            return
+        now = time.monotonic()
+        if now - self._last_line >= self.every or report.epoch == self.max_epochs:
+            self._last_line = now
+            line = f"epoch {report.epoch}/{self.max_epochs}: {status}"
+            console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,6 +41,9 @@ def train(
             "variable-length data (its test series may be longer), per cell otherwise."
         ),
     ] = "auto",
+    quiet: Annotated[
+        bool, typer.Option(help="No per-epoch progress (off a terminal: a line every 10 s at most).")
+    ] = False,
 ) -> None:
     """Train a model (standardised per cell, validation split for model selection) and save it.
 
@@ -49,7 +52,7 @@ def train(
     from salience._validation import check_choice
     from salience.data import Dataset, Standardizer, split_dataset
     from salience.models import build_model
-    from salience.training import SaliencyGuidedConfig, TrainConfig, fit, save_checkpoint
+    from salience.training import SaliencyGuidedConfig, TrainConfig, save_checkpoint
 
     sgt = None
     if training == "sgt":
@@ -69,7 +72,8 @@ def train(
     network = build_model(
         model, n_features=dataset.n_features, n_classes=dataset.n_classes, seed=seed, **parse_options(option)
     )
-    result = fit(network, scaler.transform(splits.train), scaler.transform(splits.validation), config)
+    result = _fit_with_progress(network, scaler.transform(splits.train), scaler.transform(splits.validation),
+                                config, quiet)  # fmt: skip
     save_checkpoint(
         out, network, standardizer=scaler,
         metadata={"train": config.to_dict(), "result": result.to_dict(), "data": str(data)},
@@ -79,3 +83,12 @@ def train(
         f"{model}: best validation accuracy {result.best_val_accuracy:.3f} at epoch {result.best_epoch} "
         f"({result.epochs_run} epochs) -> {out}"
     )
+
+
+def _fit_with_progress(network: Any, train: Any, validation: Any, config: Any, quiet: bool) -> Any:
+    """:func:`salience.training.fit` with progress (:class:`~salience.cli._progress.EpochProgress`)."""
+    from salience.cli._progress import EpochProgress
+    from salience.training import fit
+
+    with EpochProgress(config.max_epochs, quiet=quiet) as shown:
+        return fit(network, train, validation, config, on_epoch=shown.on_epoch)

@@ -1,6 +1,6 @@
 """Line and bar charts: saliency over time per model, the share of top-salient cells per time bucket,
-accuracy as salient inputs are removed, paired bars beside published values (the home of every curve
-or bar chart of the library).
+accuracy as salient inputs are removed, a training curve, paired bars beside published values (the
+home of every curve or bar chart of the library).
 
 Series are drawn in the Okabe–Ito palette, one colour per label in the order given. Every function
 validates its input (errors name the argument), writes a PNG atomically to ``path``, closes the figure
@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from salience.figures.theme import (
+    MARKERS,
     OKABE_ITO,
     PathLike,
     _as_array,
@@ -75,6 +76,45 @@ def plot_saliency_profiles(
         ax.set_title(title)
         if all(np.nanmin(p, initial=0.0) >= 0 for p in curves.values()):
             ax.set_ylim(bottom=0)
+        ax.grid(True)
+        _legend(ax)
+        return _save(fig, path)
+
+
+def plot_training_curve(
+    history: Mapping[str, object],
+    path: PathLike,
+    *,
+    best_epoch: int | None = None,
+    title: str = "Training",
+) -> Path:
+    """Accuracy per epoch (epochs from 1), one line per label, the selected epoch marked.
+
+    Args:
+        history: label -> one value per epoch (e.g. ``{"train": [...], "validation": [...]}``).
+        path: where the PNG goes.
+        best_epoch: the selected epoch (1-based), drawn as a dashed vertical line.
+        title: axes title.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "training.png"
+        >>> plot_training_curve({"validation": [0.5, 0.8, 0.7]}, out, best_epoch=2) == out
+        True
+    """
+    series = _check_series(history, "history")
+    curves = {label: _as_array(v, f"history[{label!r}]", 1, "(epochs,)") for label, v in series.items()}
+    with style():
+        fig, ax = plt.subplots(figsize=(6.0, 3.2))
+        for i, (label, values) in enumerate(curves.items()):
+            epochs = np.arange(1, values.size + 1)
+            ax.plot(epochs, values, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
+                    markevery=max(1, values.size // 20), label=label)  # fmt: skip
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="0.4", linestyle="--", lw=1.0, label=f"selected epoch {best_epoch}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy")
+        ax.set_title(title)
         ax.grid(True)
         _legend(ax)
         return _save(fig, path)

@@ -30,7 +30,9 @@ from salience.figures.theme import (
     SALIENCY_CMAP,
     PathLike,
     _as_array,
+    _check_count,
     _check_names,
+    _check_sample_maps,
     _save,
     style,
 )
@@ -114,22 +116,14 @@ def plot_sample_heatmaps(
         >>> plot_sample_heatmaps(s, x=s, feature_names=list("abcd"), max_samples=2, path=out) == out
         True
     """
-    maps = _as_array(saliency, "saliency", 3, "(N, T, F)")
-    n_samples, n_steps, n_features = maps.shape
-    if n_samples == 0 or n_steps == 0 or n_features == 0:
-        raise ValueError(f"saliency: expected at least one sample, step and feature, got {maps.shape}")
-    inputs = None if x is None else _as_array(x, "x", 3, "(N, T, F)")
-    if inputs is not None and inputs.shape != maps.shape:
-        raise ValueError(f"x: expected the shape of saliency {maps.shape}, got {inputs.shape}")
+    maps, inputs = _check_sample_maps(saliency, x)
+    n_samples, _, n_features = maps.shape
     truth = None if mask is None else _as_array(mask, "mask", 3, "(N, T, F)")
     if truth is not None and truth.shape != maps.shape:
         raise ValueError(f"mask: expected the shape of saliency {maps.shape}, got {truth.shape}")
     names = _check_names(feature_names, "feature_names", n_features)
     titles = _check_names(sample_titles, "sample_titles", n_samples)
-    if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) or max_samples < 1:
-        raise ValueError(f"max_samples: expected a positive integer, got {max_samples!r}")
-
-    shown = min(n_samples, int(max_samples))
+    shown = min(n_samples, _check_count(max_samples, "max_samples"))
     n_cols = 1 if inputs is None else 2
     height = max(1.8, min(6.0, 0.6 + 0.12 * n_features))
     with style():
@@ -162,6 +156,7 @@ def plot_class_heatmaps(
     class_names: Sequence[str] | None = None,
     feature_names: Sequence[str] | None = None,
     mask: object | None = None,
+    per_feature: bool = False,
 ) -> Path:
     """One heatmap (time on x, features on y) per class of ``class_means`` (C, T, F), on a shared scale.
 
@@ -172,6 +167,9 @@ def plot_class_heatmaps(
         class_names: C panel titles (default "class c").
         feature_names: F names for the y axis (at most 30 are written).
         mask: optional ground-truth cells (T, F), outlined on every panel.
+        per_feature: scale each feature by its largest |value| over classes and time, so a channel
+            with small saliency is not drawn flat beside a large one (the colour bar then reads
+            "share of the feature's peak").
 
     Example:
         >>> import numpy as np, pathlib, tempfile
@@ -190,6 +188,9 @@ def plot_class_heatmaps(
     if truth is not None and truth.shape != (n_steps, n_features):
         raise ValueError(f"mask: expected shape {(n_steps, n_features)}, got {truth.shape}")
 
+    if per_feature:
+        peaks = np.nanmax(np.abs(means), axis=(0, 1), keepdims=True)
+        means = means / np.where(peaks > 0, peaks, 1.0)
     cmap, vmin, vmax = _colour_scale(means)
     height = max(2.4, min(6.0, 0.8 + 0.12 * n_features))
     with style():
@@ -204,6 +205,8 @@ def plot_class_heatmaps(
             ax.set_xlabel("time step")
         axes[0, 0].set_ylabel("feature")
         label = "mean saliency" if cmap == DIVERGING_CMAP else "mean normalised |saliency|"
+        if per_feature:
+            label += " / feature's peak"
         fig.colorbar(image, ax=axes[0].tolist(), shrink=0.85, label=label)
         if title:
             fig.suptitle(title)

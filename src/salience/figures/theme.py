@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -75,6 +76,7 @@ STYLE: dict[str, Any] = {
 """The rcParams every figure of the library is drawn with (see :func:`style`)."""
 
 PathLike = str | os.PathLike[str]
+_SVG_COPIES: contextvars.ContextVar[bool] = contextvars.ContextVar("svg_copies", default=False)
 
 
 @contextlib.contextmanager
@@ -90,10 +92,38 @@ def style() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def svg_copies() -> Iterator[None]:
+    """Inside the block every figure is also written as SVG, to ``svg/STEM.svg`` beside its PNG.
+
+    The PNG is what reports embed; the SVG (vector, for papers) sits in a subfolder so that a report
+    reading ``figures/`` shows each figure once.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> from salience.figures import plot_saliency_profiles
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "p.png"
+        >>> with svg_copies():
+        ...     _ = plot_saliency_profiles({"a": [0.0, 1.0]}, out)
+        >>> (out.parent / "svg" / "p.svg").exists()
+        True
+    """
+    token = _SVG_COPIES.set(True)
+    try:
+        yield
+    finally:
+        _SVG_COPIES.reset(token)
+
+
 def _save(fig: plt.Figure, path: PathLike) -> Path:
     target = Path(path)
     with atomic_path(target) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    if _SVG_COPIES.get():
+        vector = target.parent / "svg" / f"{target.stem}.svg"
+        vector.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(vector) as tmp:
+            fig.savefig(tmp, format="svg", bbox_inches="tight")
     plt.close(fig)
     return target
 
@@ -117,6 +147,24 @@ def _as_array(value: object, name: str, ndim: int | None = None, layout: str = "
     if np.isinf(array).any():
         raise ValueError(f"{name}: expected finite values (NaN allowed), found inf")
     return array
+
+
+def _check_sample_maps(saliency: object, x: object | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-sample maps (N, T, F) with at least one sample, step and feature, and inputs of their shape."""
+    maps = _as_array(saliency, "saliency", 3, "(N, T, F)")
+    if 0 in maps.shape:
+        raise ValueError(f"saliency: expected at least one sample, step and feature, got {maps.shape}")
+    inputs = None if x is None else _as_array(x, "x", 3, "(N, T, F)")
+    if inputs is not None and inputs.shape != maps.shape:
+        raise ValueError(f"x: expected the shape of saliency {maps.shape}, got {inputs.shape}")
+    return maps, inputs
+
+
+def _check_count(value: object, name: str) -> int:
+    """A positive integer (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
 
 
 def _check_series(series: object, name: str) -> Mapping[str, Any]:

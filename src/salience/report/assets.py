@@ -1,13 +1,18 @@
 """The report page's inline style sheet and script (the page loads nothing else).
 
 The script sorts a table by a clicked column header and, on ``load``, records in
-``<body data-report-check>`` how many images there are, which did not render and every script error
-or ``console.error`` (tests/test_report_browser.py reads it).
+``<body data-report-check>`` how many images there are, which did not render, every script error
+or ``console.error``, and for each figure its image's drawn and natural width beside its card's
+inner width (tests/test_report_browser.py reads it). Figures wider than a half card (full-width
+PNGs, :data:`WIDE_FIGURE_PX`) get the ``wide`` class and span the whole row.
 
 Example:
     >>> "data-report-check" in SCRIPT and "url(" not in CSS
     True
 """
+
+WIDE_FIGURE_PX = 900
+"""PNG figures at least this wide (pixels) span the report's full width (``figure.wide``)."""
 
 CSS = """
 :root{--fg:#1d2433;--muted:#5b6475;--line:#e3e6ec;--bg:#fff;--soft:#f5f7fa;--accent:#0072B2;--neg:#b3261e}
@@ -59,6 +64,7 @@ details.table>summary{cursor:pointer;list-style-position:outside;margin-left:16p
 .chip{background:var(--soft);border:1px solid var(--line);border-radius:999px;padding:2px 12px;font-size:13px}
 .chip.done b{color:#009E73}.chip.failed b{color:var(--neg)}.chip.skipped b{color:#E69F00}
 .figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:18px}
+.figures figure.wide{grid-column:1/-1}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:12px;background:#fff}
 figure img{display:block;max-width:100%;height:auto;margin:0 auto}
 figcaption{color:#333;font-size:13px;margin-top:8px}
@@ -87,7 +93,15 @@ SCRIPT = """
       var img = document.images[i];
       if (!(img.complete && img.naturalWidth > 0)) { broken.push(img.alt || img.src.slice(0, 40)); }
     }
-    var check = {images: document.images.length, broken: broken, errors: errors};
+    var figures = [];
+    Array.prototype.forEach.call(document.querySelectorAll("figure"), function (f) {
+      var img = f.querySelector("img"), style = getComputedStyle(f);
+      if (!img) { return; }
+      var inner = f.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      figures.push({alt: img.alt.slice(0, 60), drawn: img.getBoundingClientRect().width,
+                    natural: img.naturalWidth, card: inner, wide: f.classList.contains("wide")});
+    });
+    var check = {images: document.images.length, broken: broken, errors: errors, figures: figures};
     document.body.setAttribute("data-report-check", JSON.stringify(check));
   });
   document.addEventListener("click", function (e) {
@@ -112,4 +126,4 @@ SCRIPT = """
 })();
 """
 
-__all__ = ["CSS", "SCRIPT"]
+__all__ = ["CSS", "SCRIPT", "WIDE_FIGURE_PX"]

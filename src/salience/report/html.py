@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from salience._io import atomic_path
-from salience.report.assets import CSS, SCRIPT
+from salience.report.assets import CSS, SCRIPT, WIDE_FIGURE_PX
 from salience.report.tables import _e, _render_table
 from salience.runs.reader import (
     CONFIG_FILE,
@@ -47,7 +47,10 @@ from salience.runs.store import TaskKey
 
 REPORT_FILE = "report.html"
 _MIME_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
-_FACT_NAMES = {"name": "profile", "model": "model", "method": "method", "dataset": "dataset"}
+_FACT_NAMES = {
+    "name": "profile", "model": "model", "method": "method", "dataset": "dataset", "training": "training",
+    "epochs": "epochs", "best_epoch": "best epoch", "val_accuracy": "validation accuracy",
+}  # fmt: skip
 _HEADER_KEYS = ("suite", "title", "tables", "profile", "seed", "device", "versions", "date")
 
 
@@ -175,12 +178,22 @@ def _render_figures(figures: list[RunFigure]) -> str:
         path, caption = figure.path, figure.caption
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         mime = _MIME_TYPES[path.suffix.lower()]
+        wide = ' class="wide"' if _png_width(path) >= WIDE_FIGURE_PX else ""
         items.append(
-            f'<figure><img src="data:{mime};base64,{data}" alt="{_e(caption)}">'
+            f'<figure{wide}><img src="data:{mime};base64,{data}" alt="{_e(caption)}">'
             f'<figcaption>{_e(caption)} <span class="source">figures/{_e(path.name)}</span></figcaption>'
             "</figure>"
         )
     return f'<div class="figures">{"".join(items)}</div>'
+
+
+def _png_width(path: Path) -> int:
+    """The pixel width of a PNG (from its IHDR chunk), 0 for anything else."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return 0
+    return int.from_bytes(head[16:20], "big")
 
 
 def _render_config(config: dict[str, Any]) -> str:
@@ -202,9 +215,15 @@ def _render_config(config: dict[str, Any]) -> str:
 def _setting(value: Any) -> str:
     if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
         return ", ".join("null" if v is None else str(v) for v in value)
-    if isinstance(value, (dict, list)):
+    if isinstance(value, dict):  # a list of records (a per-epoch history) is a table elsewhere
+        return json.dumps({k: f"{len(v)} rows" if _records(v) else v for k, v in value.items()})
+    if isinstance(value, list):
         return json.dumps(value)
     return "null" if value is None else str(value)
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _render_files(files: list[RunFile]) -> str:
