@@ -300,7 +300,8 @@ def test_model_options_list_what_the_model_takes_with_defaults():
     assert model_options("lstm-selfattn", preset="paper") == {**plain, "attn_r": 20, "attn_d_a": 50}
     ica = {k: v for k, v in recurrent.items() if not k.startswith("attn")}
     assert model_options("ica-lstm", preset="paper") == ica
-    assert model_options("ica-lstm-partial", "paper") == {k: v for k, v in ica.items() if k != "partial_steps"}
+    partial = {k: v for k, v in ica.items() if k != "partial_steps"}
+    assert model_options("ica-lstm-partial", "paper") == partial
     assert model_options("tcn", preset="paper") == {
         "hidden_size": 5, "levels": 3, "last_channels": 50, "kernel_size": 4, "dropout": 0.1,
         "conv_init": "normal",
