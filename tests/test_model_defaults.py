@@ -135,6 +135,8 @@ def test_convert_option_types_and_refusals():
     assert convert_option("transformer", "d_model", "null") is None
     assert convert_option("tcn", "conv_init", "normal") == "normal"
     assert convert_option("lstm-selfattn", "attn_r", "3") == 3
+    assert convert_option("ica-lstm", "partial_steps", "7") == 7
+    assert convert_option("ica-lstm", "partial_steps", "none") is None
     message = r"^r: 'lstm' does not take this option; it takes dropout, hidden_size$"
     with pytest.raises(ValueError, match=message):
         convert_option("lstm", "r", "5")

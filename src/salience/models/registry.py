@@ -134,7 +134,8 @@ def convert_option(name: str, key: str, text: str) -> Any:
     """The value of option ``key`` of model ``name`` read from ``text``, typed like its defaults.
 
     ``bool``: true/false, yes/no, 1/0; ``int``, ``float``; ``none``/``null`` where a default is None;
-    a list (e.g. the CNN's ``channels``) as comma-separated integers; anything else stays a string.
+    a list (e.g. the CNN's ``channels``) as comma-separated integers; an option whose defaults are
+    all None (``partial_steps``) reads an integer; anything else stays a string.
     An option the model does not take is refused with the list of those it takes.
 
     Example:
@@ -142,6 +143,8 @@ def convert_option(name: str, key: str, text: str) -> Any:
         (32, 0.2)
         >>> convert_option("transformer", "causal", "false"), convert_option("transformer", "d_model", "none")
         (False, None)
+        >>> convert_option("ica-lstm", "partial_steps", "10")
+        10
         >>> convert_option("lstm", "r", "5")
         Traceback (most recent call last):
         ...
@@ -154,7 +157,7 @@ def convert_option(name: str, key: str, text: str) -> Any:
     raw = text.strip()
     if raw.lower() in ("none", "null") and None in samples:
         return None
-    kinds = {type(sample) for sample in samples if sample is not None}
+    kinds = {type(sample) for sample in samples if sample is not None} or {int}
     try:
         if bool in kinds:
             return _boolean(raw)
