@@ -24,7 +24,7 @@ def models(
     if name is not None and name not in MODELS:
         raise ValueError(f"NAME: unknown model {name!r}; expected one of {', '.join(MODELS)}")
     table = Table(title="Models and their options (salience train --option KEY=VALUE)")
-    for column in ("model", "label", "inputs", "option", "default", "paper"):
+    for column in ("model", "label", "inputs", "option", "default", "paper (where it differs)"):
         table.add_column(column)
     for model in [name] if name is not None else list(MODELS):
         defaults, paper = model_options(model), model_options(model, preset="paper")
