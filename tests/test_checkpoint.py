@@ -181,3 +181,26 @@ def test_weights_that_do_not_match_the_model(saved):
     _edit_config(saved, name="lstm-mean", options={"hidden_size": 4})
     with pytest.raises(ValueError, match=r"checkpoint.*unexpected keys: attention\."):
         load_checkpoint(saved)
+
+
+def test_a_checkpoint_from_before_the_real_data_defaults_loads_at_the_paper_sizes(tmp_path):
+    # Before the real-data defaults, config.json listed only the options given; the others were the
+    # papers' sizes (hidden size 5). Such a file must rebuild the same model, not today's defaults.
+    import json
+
+    import torch
+
+    from salience.models import build_model, load_checkpoint, save_checkpoint
+
+    old = build_model("lstm", n_features=3, n_classes=2, seed=0, preset="paper")
+    path = save_checkpoint(tmp_path / "old", old)
+    document = json.loads((path / "config.json").read_text())
+    document["model"]["options"] = {}  # what the earlier release wrote for a default lstm
+    (path / "config.json").write_text(json.dumps(document))
+    loaded = load_checkpoint(path).model
+    assert loaded.config["options"]["hidden_size"] == 5
+    x = torch.rand(4, 6, 3)
+    torch.testing.assert_close(loaded.eval()(x), old.eval()(x))
+    # A checkpoint written now lists every option and rebuilds at its own sizes.
+    new = build_model("lstm", n_features=3, n_classes=2, seed=0)
+    assert load_checkpoint(save_checkpoint(tmp_path / "new", new)).model.config == new.config

@@ -288,20 +288,27 @@ def test_seeded_build_is_reproducible_and_leaves_global_rng_alone():
 
 
 def test_model_options_list_what_the_model_takes_with_defaults():
-    # The defaults as documented in RecurrentClassifier and TCNClassifier (written out by hand).
+    # The papers' defaults as documented in RecurrentClassifier and TCNClassifier (written out by hand);
+    # a plain LSTM lists no attention sizes, an input-cell one no self-attention sizes.
     recurrent = {
         "hidden_size": 5, "r": 20, "d_a": 50, "hop_pooling": "flatten", "partial_steps": None,
         "attn_r": 20, "attn_d_a": 50, "dropout": 0.1,
     }  # fmt: skip
-    assert model_options("lstm") == recurrent  # input_cell, bidirectional, readout: fixed by the name
-    assert model_options("ica-lstm-partial") == {k: v for k, v in recurrent.items() if k != "partial_steps"}
-    assert model_options("tcn") == {
+    plain = {"hidden_size": 5, "dropout": 0.1}
+    assert model_options("lstm", preset="paper") == plain  # input_cell, bidirectional, readout: by the name
+    assert model_options("lstm") == {**plain, "hidden_size": 64}
+    assert model_options("lstm-selfattn", preset="paper") == {**plain, "attn_r": 20, "attn_d_a": 50}
+    ica = {k: v for k, v in recurrent.items() if not k.startswith("attn")}
+    assert model_options("ica-lstm", preset="paper") == ica
+    partial = {k: v for k, v in ica.items() if k != "partial_steps"}
+    assert model_options("ica-lstm-partial", "paper") == partial
+    assert model_options("tcn", preset="paper") == {
         "hidden_size": 5, "levels": 3, "last_channels": 50, "kernel_size": 4, "dropout": 0.1,
         "conv_init": "normal",
     }  # fmt: skip
     for name in MODELS:  # every listed option is accepted, with its default, by build_model
         assert set(model_options(name)).isdisjoint(MODELS[name].implied)
-    model = build_model("tcn", n_features=3, n_classes=2, **model_options("tcn"))
+    model = build_model("tcn", n_features=3, n_classes=2, **model_options("tcn", preset="paper"))
     assert model.channels == [5, 5, 50]
     with pytest.raises(ValueError, match=r"^model: expected one of .*bilstm-text"):
         model_options("gru")

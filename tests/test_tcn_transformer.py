@@ -195,7 +195,7 @@ def test_tcn_parameter_count_at_the_benchmark_sizes():
 
     expected = block(n_features, hidden) + block(hidden, hidden) + block(hidden, last)
     expected += last * n_classes + n_classes
-    model = build_model("tcn", n_features=n_features, n_classes=n_classes)
+    model = build_model("tcn", n_features=n_features, n_classes=n_classes, preset="paper")
     assert model.channels == [5, 5, 50]
     assert sum(p.numel() for p in model.parameters()) == expected == 13197
 
@@ -371,7 +371,9 @@ def test_n_heads_must_divide_n_features():
     with pytest.raises(ValueError, match=r"^n_heads: .*n_features = 50.*n_heads = 7"):
         TransformerClassifier(50, 2, n_heads=7)
     with pytest.raises(ValueError, match=r"^n_heads: .*n_features = 6.*n_heads = 4"):
-        build_model("transformer", n_features=6, n_classes=2, n_heads=4)
+        build_model("transformer", n_features=6, n_classes=2, n_heads=4, preset="paper")
+    with pytest.raises(ValueError, match=r"^n_heads: .*d_model = 64.*n_heads = 5"):
+        build_model("transformer", n_features=6, n_classes=2, n_heads=5)
 
 
 def test_transformer_constructor_errors_name_the_argument():
@@ -392,7 +394,7 @@ def test_transformer_parameter_count_at_the_benchmark_sizes():
     norm = 2 * d  # α and β
     layer = 2 * norm + 4 * linear(d, d) + linear(d, d_ff) + linear(d_ff, d)
     expected = n_layers * layer + norm + linear(d, n_classes)
-    model = build_model("transformer", n_features=50, n_classes=2)
+    model = build_model("transformer", n_features=50, n_classes=2, preset="paper")
     assert sum(p.numel() for p in model.parameters()) == expected == 305302
     assert model.layers[0].attention.n_heads == 5 and model.layers[0].attention.d_k == 10
 
@@ -408,14 +410,16 @@ def test_registry_names_and_labels():
     assert MODELS["tcn"].factory is TCNClassifier
     assert MODELS["transformer"].factory is TransformerClassifier
     assert model_label("tcn") == "TCN" and model_label("transformer") == "Transformer"
-    model = build_model("tcn", n_features=50, n_classes=2, seed=0, levels=2, last_channels=7)
+    model = build_model("tcn", n_features=50, n_classes=2, seed=0, levels=2, last_channels=7, hidden_size=5)
     assert isinstance(model, TCNClassifier) and model.channels == [5, 7]
     assert model.config == {
         "name": "tcn",
         "n_features": 50,
         "n_classes": 2,
-        "options": {"levels": 2, "last_channels": 7},
-    }
+        # every option is recorded: the given ones, the others at their (real-data) defaults
+        "options": {"levels": 2, "last_channels": 7, "hidden_size": 5, "kernel_size": 4, "dropout": 0.1,
+                    "conv_init": "benchmark"},
+    }  # fmt: skip
     model = build_model("transformer", n_features=50, n_classes=2, causal=False, n_layers=1)
     assert isinstance(model, TransformerClassifier) and not model.causal and len(model.layers) == 1
 

@@ -139,7 +139,7 @@ def test_text_model_is_in_the_registry(tmp_path):
         torch.testing.assert_close(a, b, msg=name)
     assert built.config == {
         "name": "bilstm-text", "n_features": VOCAB, "n_classes": 3,
-        "options": {"embedding_dim": 6, "hidden_size": 5},
+        "options": {"embedding_dim": 6, "hidden_size": 5, "dropout": 0.2, "padding_idx": 0},
     }  # fmt: skip
     with pytest.raises(ValueError, match=r"^options: 'bilstm-text' does not take \['n_layers'\]"):
         build_model("bilstm-text", n_features=VOCAB, n_classes=3, n_layers=2)

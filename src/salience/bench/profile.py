@@ -41,6 +41,7 @@ from typing import Any
 from salience._validation import check_choice, check_fraction, check_positive_int
 from salience.data.benchmark import LAYOUTS
 from salience.data.processes import PROCESSES
+from salience.models.registry import model_options
 from salience.runs.layout import FIT_METHOD
 from salience.training.saliency_guided import SaliencyGuidedConfig
 from salience.training.trainer import TRAININGS
@@ -49,12 +50,13 @@ SUITE = "bench"
 TRAINING_RUN = FIT_METHOD
 """The ``method`` of a task that trains a model (its row holds the model's accuracies): ``fit``."""
 
-#: The benchmark's four architectures and the options that give the benchmark's sizes.
+#: The benchmark's four architectures and the options that give the benchmark's sizes (the paper
+#: preset where the benchmark used the model's paper defaults).
 BENCH_MODELS: dict[str, dict[str, Any]] = {
     "lstm": {"hidden_size": 5},
     "ica-lstm": {"hidden_size": 5, "hop_pooling": "mean", "r": 10, "d_a": 50},
-    "tcn": {},
-    "transformer": {},
+    "tcn": model_options("tcn", preset="paper"),
+    "transformer": model_options("transformer", preset="paper"),
 }
 
 GRADIENT_METHODS = (

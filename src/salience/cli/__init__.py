@@ -23,6 +23,7 @@ from salience.cli.bench import bench_app
 from salience.cli.data import data_app
 from salience.cli.evaluate import evaluate
 from salience.cli.explain import explain
+from salience.cli.models import models
 from salience.cli.report import report
 from salience.cli.reproduce import add_declared_suites, reproduce_app
 from salience.cli.train import train
@@ -36,6 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("train")(train)
+app.command("models")(models)
 app.command("explain")(explain)
 app.command("evaluate")(evaluate)
 app.command("report")(report)

@@ -8,14 +8,17 @@ from typing import Annotated, Any
 import typer
 
 from salience.cli._console import console
-from salience.cli._options import Device, Seed, parse_options
+from salience.cli._options import Device, Seed
+from salience.cli.models import parse_model_options
 
 
 def train(
     data: Annotated[Path, typer.Argument(help="Training data (.npz with x, y).")],
     model: Annotated[str, typer.Option(help="Model name, e.g. lstm, bilstm, ica-lstm, lstm-selfattn.")],
     out: Annotated[Path, typer.Option(help="Checkpoint directory to write.")],
-    option: Annotated[list[str] | None, typer.Option(help="Model option key=value (repeatable).")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="Model option KEY=VALUE (repeatable); see `salience models`.")
+    ] = None,
     validation: Annotated[float, typer.Option(help="Fraction of the data held out for validation.")] = 0.1,
     max_epochs: Annotated[int, typer.Option()] = 100,
     batch_size: Annotated[int, typer.Option()] = 50,
@@ -48,12 +51,15 @@ def train(
     """Train a model (standardised per cell, validation split for model selection) and save it.
 
     The checkpoint records the data's class names (in label order) and feature names, so that
-    `salience evaluate` and `salience explain` can match other files to them by name."""
+    `salience evaluate` and `salience explain` can match other files to them by name.
+    `salience models` lists every model with its options and defaults.
+    """
     from salience._validation import check_choice
     from salience.data import Dataset, Standardizer, split_dataset
     from salience.models import build_model
     from salience.training import SaliencyGuidedConfig, TrainConfig, save_checkpoint
 
+    options = parse_model_options(model, option)
     sgt = None
     if training == "sgt":
         sgt = SaliencyGuidedConfig(
@@ -70,7 +76,7 @@ def train(
         optimizer=optimizer, training=training, sgt=sgt,
     )  # fmt: skip
     network = build_model(
-        model, n_features=dataset.n_features, n_classes=dataset.n_classes, seed=seed, **parse_options(option)
+        model, n_features=dataset.n_features, n_classes=dataset.n_classes, seed=seed, **options
     )
     result = _fit_with_progress(network, scaler.transform(splits.train), scaler.transform(splits.validation),
                                 config, quiet)  # fmt: skip

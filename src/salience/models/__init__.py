@@ -11,8 +11,10 @@ from salience.models.recurrent import RecurrentClassifier
 from salience.models.registry import (
     INPUT_KINDS,
     MODELS,
+    PRESETS,
     ModelSpec,
     build_model,
+    convert_option,
     model_label,
     model_options,
     register_model,
@@ -32,6 +34,7 @@ from salience.models.transformer import (
 __all__ = [
     "INPUT_KINDS",
     "MODELS",
+    "PRESETS",
     "BenchmarkNorm",
     "CNNClassifier",
     "Checkpoint",
@@ -48,6 +51,7 @@ __all__ = [
     "TransformerClassifier",
     "build_model",
     "build_text_model",
+    "convert_option",
     "load_checkpoint",
     "load_text_checkpoint",
     "model_label",

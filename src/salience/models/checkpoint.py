@@ -24,7 +24,7 @@ import salience
 from salience._device import resolve_device
 from salience._io import atomic_path, write_text_atomic
 from salience.data.scaling import Standardizer
-from salience.models.registry import build_model
+from salience.models.registry import MODELS, build_model
 
 FORMAT = "salience.checkpoint/1"
 WEIGHTS_FILE = "model.safetensors"
@@ -191,6 +191,7 @@ def load_checkpoint(directory: str | os.PathLike[str], *, device: str = "cpu") -
             model_config["name"],
             n_features=model_config["n_features"],
             n_classes=model_config["n_classes"],
+            preset=_preset_of(model_config),
             **model_config.get("options", {}),
         )
     except (ValueError, TypeError) as err:
@@ -218,6 +219,17 @@ def load_checkpoint(directory: str | os.PathLike[str], *, device: str = "cpu") -
         class_names=document.get("class_names"),
         feature_names=document.get("feature_names"),
     )
+
+
+def _preset_of(model_config: dict[str, Any]) -> str:
+    """``default`` for a checkpoint that lists every option of its model (written since the real-data
+    defaults); ``paper`` for an older one, which listed only the options given: the others were then
+    the papers' sizes."""
+    spec = MODELS.get(model_config.get("name"))
+    options = model_config.get("options", {})
+    if spec is None or not isinstance(options, dict) or set(spec.options) - set(spec.unused) <= set(options):
+        return "default"
+    return "paper"
 
 
 def _read_config(path: Path) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""The time-series benchmark's Transformer: a pre-norm encoder over the raw features, max over time,
-then a linear layer to logits (B, C).
+"""The time-series benchmark's Transformer: a pre-norm encoder over the raw features (or over a
+linear input projection of width ``d_model``), max over time, then a linear layer to logits (B, C).
 
-As in the benchmark, d_model = F: the raw features are the embedding (no input projection), so F must
-be divisible by the number of heads (50 / 5 in the benchmark, 28 / 4 for MNIST rows). Two quirks of
-the original are reproduced by default:
+With ``d_model=None`` (the class default, the benchmark's model), d_model = F: the raw features are
+the embedding (no input projection), so F must be at least 2 and divisible by the number of heads
+(50 / 5 in the benchmark, 28 / 4 for MNIST rows). With ``d_model`` set, a Linear(F → d_model) comes
+first, so any F works, univariate series included (the registry's real-data default is 64). Two
+quirks of the original are reproduced by default:
 
 * the positional encoding (``positional="benchmark"``) uses the exponent 2c/d for column c where the
   standard sinusoidal encoding uses 2·⌊c/2⌋/d, so high columns are nearly constant;
@@ -30,12 +32,7 @@ import math
 import torch
 from torch import nn
 
-from salience._validation import (
-    check_choice,
-    check_fraction,
-    check_positive_int,
-    check_positive_ints,
-)
+from salience._validation import check_choice, check_fraction, check_positive_int, check_positive_ints
 from salience.models.heads import TemporalPooling, checked_lengths, valid_steps
 
 POSITIONAL_ENCODINGS = ("benchmark", "sinusoidal")
@@ -158,18 +155,22 @@ class EncoderLayer(nn.Module):
 
 
 class TransformerClassifier(nn.Module):
-    """Encoder-only Transformer over the raw features → final norm → max over time → Linear (logits).
+    """Encoder-only Transformer over the raw features (or their projection to ``d_model``) → final
+    norm → max over time → Linear (logits).
 
-    The input is scaled by √F, the positional encoding added, then dropout and ``n_layers``
-    :class:`EncoderLayer` s with d_model = F. Defaults are the benchmark's (6 layers, 5 heads, FFN 400,
-    dropout 0.1, causal, its positional encoding and norm; see the module docstring).
+    The input (projected by Linear(F → d_model) when ``d_model`` is set) is scaled by √d_model, the
+    positional encoding added, then dropout and ``n_layers`` :class:`EncoderLayer` s of width d_model
+    (= F when ``d_model`` is None). Defaults are the benchmark's (no projection, 6 layers, 5 heads,
+    FFN 400, dropout 0.1, causal, its positional encoding and norm; see the module docstring).
 
     With ``lengths`` (B,), padded steps are zeroed at the input (so any padding value, even NaN, is
     harmless), excluded from the attention keys (with ``causal`` the valid queries never reach them
     anyway) and from the max.
 
     Args:
-        n_features, n_classes: F (= d_model, divisible by ``n_heads``, at least 2) and C.
+        n_features, n_classes: F and C.
+        d_model: the encoder's width after an input projection; None: F itself (no projection).
+            The width must be at least 2 and divisible by ``n_heads``.
         n_layers, n_heads, d_ff: encoder sizes.
         dropout: after the positional encoding, on the attention weights and in every residual branch.
         causal: position i attends to positions j ≤ i only.
@@ -179,39 +180,45 @@ class TransformerClassifier(nn.Module):
         >>> model = TransformerClassifier(n_features=6, n_classes=2, n_layers=2, n_heads=3, d_ff=8)
         >>> model(torch.randn(5, 9, 6)).shape
         torch.Size([5, 2])
+        >>> TransformerClassifier(n_features=1, n_classes=3, d_model=8, n_heads=2)(torch.randn(4, 7, 1)).shape
+        torch.Size([4, 3])
     """
 
     def __init__(
-        self, n_features: int, n_classes: int, *, n_layers: int = 6, n_heads: int = 5, d_ff: int = 400,
-        dropout: float = 0.1, causal: bool = True, positional: str = "benchmark",
+        self, n_features: int, n_classes: int, *, d_model: int | None = None, n_layers: int = 6,
+        n_heads: int = 5, d_ff: int = 400, dropout: float = 0.1, causal: bool = True,
+        positional: str = "benchmark",
     ) -> None:
         super().__init__()
         check_positive_ints(
             n_features=n_features, n_classes=n_classes, n_layers=n_layers, n_heads=n_heads, d_ff=d_ff
         )
-        if n_features < 2:
+        if d_model is not None:
+            check_positive_int(d_model, "d_model")
+        width, name = (n_features, "n_features") if d_model is None else (d_model, "d_model")
+        if width < 2:
             raise ValueError(
-                "n_features: expected at least 2 (the norm divides by the unbiased std over features), "
-                f"got {n_features}"
+                f"{name}: expected at least 2 (the norm divides by the unbiased std over the model width), "
+                f"got {width}" + ("; set d_model for an input projection" if d_model is None else "")
             )
-        if n_features % n_heads:
+        if width % n_heads:
             raise ValueError(
-                f"n_heads: expected a divisor of n_features (d_model = n_features = {n_features}, the raw "
-                f"features are the embedding), got n_heads = {n_heads}"
+                f"n_heads: expected a divisor of the model width ({name} = {width}), got n_heads = {n_heads}"
             )
         check_fraction(dropout, "dropout")
         check_choice(positional, "positional", POSITIONAL_ENCODINGS)
-        self.n_features, self.n_classes = n_features, n_classes
+        self.n_features, self.n_classes, self.d_model = n_features, n_classes, width
         self.causal, self.positional = bool(causal), positional
+        self.projection = None if d_model is None else nn.Linear(n_features, d_model)
         self.dropout = nn.Dropout(dropout)
-        self.layers = nn.ModuleList(EncoderLayer(n_features, n_heads, d_ff, dropout) for _ in range(n_layers))
-        self.norm = BenchmarkNorm(n_features)
+        self.layers = nn.ModuleList(EncoderLayer(width, n_heads, d_ff, dropout) for _ in range(n_layers))
+        self.norm = BenchmarkNorm(width)
         self.pooling = TemporalPooling("max")
-        self.classifier = nn.Linear(n_features, n_classes)
+        self.classifier = nn.Linear(width, n_classes)
         self._encodings: dict[tuple[int, torch.device, torch.dtype], torch.Tensor] = {}
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """Per-step outputs (B, T, F) of the final norm, before the max over time."""
+        """Per-step outputs (B, T, d_model) of the final norm, before the max over time."""
         return self._encode(x, checked_lengths(x, lengths, self.n_features))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
@@ -220,11 +227,11 @@ class TransformerClassifier(nn.Module):
         return self.classifier(self.pooling(self._encode(x, lengths), lengths))
 
     def _positional(self, n_steps: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """The (T, F) encoding added to the scaled input, cached per (T, device, dtype)."""
+        """The (T, d_model) encoding added to the scaled input, cached per (T, device, dtype)."""
         key = (n_steps, torch.device(device), dtype)
         if key not in self._encodings:
             self._encodings[key] = positional_encoding(
-                n_steps, self.n_features, self.positional, dtype=dtype, device=device
+                n_steps, self.d_model, self.positional, dtype=dtype, device=device
             )
         return self._encodings[key]
 
@@ -236,7 +243,9 @@ class TransformerClassifier(nn.Module):
             x = x.masked_fill(~valid.unsqueeze(-1), 0.0)
             if not self.causal:
                 key_mask = valid[:, None, None, :]
-        h = x * math.sqrt(self.n_features) + self._positional(n_steps, x.device, x.dtype)
+        if self.projection is not None:
+            x = self.projection(x)
+        h = x * math.sqrt(self.d_model) + self._positional(n_steps, x.device, x.dtype)
         h = self.dropout(h)
         for layer in self.layers:
             h = layer(h, key_mask, is_causal=self.causal)
