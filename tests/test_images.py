@@ -236,6 +236,9 @@ def test_cnn_checkpoint_round_trip(tmp_path: Path) -> None:
     model = build_model("cnn", n_features=12, n_classes=3, seed=1, n_steps=9, channels=(4, 6), hidden_size=16)
     path = save_checkpoint(tmp_path / "cnn", model)
     loaded = load_checkpoint(path)
-    assert loaded.config["options"] == {"n_steps": 9, "channels": [4, 6], "hidden_size": 16}
+    # every option is recorded: the given ones, then the CNN's defaults (the paper's dropouts)
+    assert loaded.config["options"] == {
+        "n_steps": 9, "channels": [4, 6], "hidden_size": 16, "conv_dropout": 0.25, "dropout": 0.5,
+    }  # fmt: skip
     x = torch.randn(4, 9, 12)
     torch.testing.assert_close(loaded.model(x), model.eval()(x))
