@@ -131,6 +131,15 @@ def test_several_methods_with_a_named_target(setup, tmp_path) -> None:
         result = run.methods[row["method"]]
         assert float(row["top10_share"]) == pytest.approx(_loop_top_share(result.attributions, data.lengths))
         assert row["top_feature"] == result.ranking.features[int(result.ranking.feature_order()[0])]
+    # the ground-truth-free scores are the library's, for the explained class
+    from salience.metrics import faithfulness_table
+    from salience.suites.explain_compare import FAITHFULNESS_COLUMNS
+
+    maps = {name: torch.from_numpy(result.attributions) for name, result in run.methods.items()}
+    reference = faithfulness_table(model, x, maps, target=torch.ones(10, dtype=torch.int64), lengths=lengths)
+    for row, expected in zip(rows, reference, strict=True):
+        for column in FAITHFULNESS_COLUMNS:
+            assert float(row[column]) == pytest.approx(expected[column], abs=1e-6)
     with open(run.run_dir / "top_features.csv", newline="") as handle:
         ranked = list(csv.DictReader(handle))
     assert [r["method"] for r in ranked] == ["gradient"] * 3 + ["integrated_gradients"] * 3

@@ -50,6 +50,14 @@ def explain(
         typer.Option(help="Class to explain for every sample, by name or index (default: the true class)."),
     ] = None,
     tsr: Annotated[bool, typer.Option("--tsr/--no-tsr", help="Temporal saliency rescaling.")] = False,
+    faithfulness: Annotated[
+        bool,
+        typer.Option(
+            "--faithfulness/--no-faithfulness",
+            help="Score each method without ground truth (deletion/insertion, comprehensiveness/"
+            "sufficiency) in methods.csv; about 70 forward passes over the data per method.",
+        ),
+    ] = True,
     table_format: Annotated[
         str,
         typer.Option(
@@ -75,7 +83,7 @@ def explain(
         run = explain_checkpoint(
             checkpoint, data, out=out, method=method, output=output, batch_size=batch_size, seed=seed,
             device=device, run_dir=report_dir, write_run=report, window=window, target=target, tsr=tsr,
-            table_format=table_format,
+            table_format=table_format, faithfulness=faithfulness,
         )  # fmt: skip
     except ValueError as error:
         raise ValueError(_flag_named(str(error))) from None

@@ -5,8 +5,11 @@ its share of |saliency|, the top time window and its share, and ``top10_share``:
 sample's |saliency| held by its top 10 % cells (by |saliency|, at least one cell, padding excluded),
 averaged over the samples with any saliency. A concentrated map scores near 1, a flat one 0.1.
 
-Faithfulness metrics (deletion/insertion areas, comprehensiveness, sufficiency, sanity checks) join
-as further columns here: extend :data:`METHOD_COLUMNS` and :func:`method_row` together.
+Then the ground-truth-free faithfulness scores of :func:`salience.metrics.faithfulness_table` (no
+mask needed): ``deletion_auc`` (the MoRF deletion curve's area, lower is better), ``insertion_auc``
+(higher), ``deletion_lerf_auc`` (higher), ``comprehensiveness`` (higher) and ``sufficiency`` (lower),
+with removed cells set to 0 (each feature's training mean on the standardised inputs the checkpoint
+sees) and each sample's explained class as the target; empty when the run skipped them.
 
 Example:
     >>> s = np.zeros((1, 10, 2)); s[0, 3, 1] = 2.0; s[0, 5, 0] = 2.0
@@ -23,8 +26,12 @@ from typing import Any
 
 import numpy as np
 
+FAITHFULNESS_COLUMNS = (
+    "deletion_auc", "insertion_auc", "deletion_lerf_auc", "comprehensiveness", "sufficiency",
+)  # fmt: skip
 METHOD_COLUMNS = (
     "method", "seconds", "top_feature", "top_feature_share", "top_window", "top_window_share", "top10_share",
+    *FAITHFULNESS_COLUMNS,
 )  # fmt: skip
 
 
@@ -50,5 +57,5 @@ def method_row(result: Any) -> list[Any]:
     return [
         result.method, round(result.seconds, 4), ranking.features[feature],
         float(ranking.feature_share[feature]), f"{start}-{end}", float(ranking.window_share[window]),
-        result.top10_share,
+        result.top10_share, *(result.faithfulness.get(c, "") for c in FAITHFULNESS_COLUMNS),
     ]  # fmt: skip

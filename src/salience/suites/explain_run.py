@@ -48,7 +48,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from salience._validation import check_positive_int
 from salience._versions import runtime_versions
 from salience.data import Dataset, align_to
 from salience.explain import attribute
+from salience.metrics import faithfulness_table
 from salience.models import Checkpoint
 from salience.suites.explain_compare import METHOD_COLUMNS, method_row, top_cells_share
 from salience.suites.explain_figures import (
@@ -164,6 +165,7 @@ class MethodResult:
     ranking: ExplainRanking
     out: Path  # its attributions .npz
     top10_share: float  # share of |saliency| in each sample's top 10 % cells (explain_compare)
+    faithfulness: dict[str, float] = field(default_factory=dict)  # explain_compare.FAITHFULNESS_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def explain_checkpoint(
     target: int | str | None = None,
     tsr: bool = False,
     table_format: str = "csv",
+    faithfulness: bool = True,
 ) -> ExplainRun:
     """Attribute a checkpoint's predictions on ``data`` to its inputs; rank features and windows.
 
@@ -215,6 +218,9 @@ def explain_checkpoint(
             sample's true class).
         tsr: temporal saliency rescaling (:func:`salience.explain.attribute`'s ``tsr``).
         table_format: the run directory's long-form attribution table, ``csv`` or ``parquet``.
+        faithfulness: score every method's maps without ground truth (deletion / insertion areas,
+            comprehensiveness / sufficiency: :mod:`salience.suites.explain_compare`); about 70
+            forward passes over the data per method.
 
     Returns:
         An :class:`ExplainRun` (see the module's example).
@@ -263,6 +269,14 @@ def explain_checkpoint(
             target=targets, lengths=raw.lengths, meta=meta,
         )  # fmt: skip
 
+    if faithfulness:
+        rows = faithfulness_table(
+            loaded.model, x, {name: r.attributions for name, r in results.items()},
+            target=torch.from_numpy(targets), lengths=lengths,
+        )  # fmt: skip
+        for row in rows:
+            scores = {key: float(value) for key, value in row.items() if key != "method"}
+            results[str(row["method"])] = replace(results[str(row["method"])], faithfulness=scores)
     first = results[methods[0]]
     staged = None
     if run_target is not None:
