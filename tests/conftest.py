@@ -16,3 +16,20 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def saved(monkeypatch) -> list:
+    """Record every figure that salience's plotting modules save (the real ``_save`` still writes it)."""
+    from salience.figures import curves, heatmaps, images, series
+
+    figures: list = []
+    for module in (curves, heatmaps, images, series):
+        original = module._save
+
+        def record(fig, path, original=original):
+            figures.append(fig)
+            return original(fig, path)
+
+        monkeypatch.setattr(module, "_save", record)
+    return figures

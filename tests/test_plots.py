@@ -18,9 +18,6 @@ from salience.figures import (
     MAX_TICK_LABELS,
     OKABE_ITO,
     SALIENCY_CMAP,
-    curves,
-    heatmaps,
-    images,
     plot_bucket_distribution,
     plot_class_heatmaps,
     plot_paired_bars,
@@ -32,22 +29,6 @@ from salience.figures import (
 )
 
 PALETTE = [colour.lower() for colour in OKABE_ITO]  # as matplotlib's to_hex writes them
-
-
-@pytest.fixture
-def saved(monkeypatch):
-    """Record every figure the plotting functions save (the real ``_save`` still writes the PNG)."""
-    figures: list[plt.Figure] = []
-
-    for module in (curves, heatmaps, images):
-        original = module._save
-
-        def record(fig, path, original=original):
-            figures.append(fig)
-            return original(fig, path)
-
-        monkeypatch.setattr(module, "_save", record)
-    return figures
 
 
 def _images(fig: plt.Figure) -> list[AxesImage]:

@@ -9,30 +9,12 @@ import pytest
 
 from salience.figures import (
     OKABE_ITO,
-    curves,
-    heatmaps,
     plot_class_heatmaps,
     plot_class_series,
     plot_sample_series,
     plot_training_curve,
-    series,
     svg_copies,
 )
-
-
-@pytest.fixture
-def saved(monkeypatch):
-    """Record every figure saved (the real ``_save`` still writes the PNG)."""
-    figures: list[plt.Figure] = []
-    for module in (curves, heatmaps, series):
-        original = module._save
-
-        def record(fig, path, original=original):
-            figures.append(fig)
-            return original(fig, path)
-
-        monkeypatch.setattr(module, "_save", record)
-    return figures
 
 
 def _bands(ax: plt.Axes) -> list[np.ndarray]:
