@@ -26,7 +26,7 @@ test: setup browser
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/python -m pytest -n 2
 
-# The quick profiles of saliency guided training's three evaluations (about 4 minutes on 2 cores);
+# The quick profiles of saliency guided training's three evaluations (about 9 minutes on 2 cores);
 # CI runs them after the tests.
 reproduce-quick: setup
 	$(VENV)/bin/salience reproduce sgt-mnist --profile quick
