@@ -5,7 +5,6 @@ Every command that runs models takes ``--device`` with the default ``auto`` (CUD
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,25 +55,6 @@ def split_lists(**values: str | None) -> dict[str, list[str] | None]:
         {'models': ['lstm', 'tcn'], 'methods': None}
     """
     return {name: split_list(value) for name, value in values.items()}
-
-
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``key=value`` pairs with JSON-ish values (numbers, true/false, null, strings).
-
-    Example:
-        >>> parse_options(["r=20", "bidirectional=true", "name=x"])
-        {'r': 20, 'bidirectional': True, 'name': 'x'}
-    """
-    options: dict[str, Any] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise ValueError(f"--option: expected key=value, got {pair!r}")
-        key, raw = pair.split("=", 1)
-        try:
-            options[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key.strip()] = raw
-    return options
 
 
 def check_npz_out(out: Path) -> None:
